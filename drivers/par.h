@@ -1,0 +1,51 @@
+/*
+ * par.h - the threading layer: the only interface to OpenMP.
+ *
+ * drivers/par.c is the one source file with OpenMP pragmas or omp_* calls. It
+ * is compiled with OpenMP (scalekit-omp, scalekit-hybrid) and without it
+ * (scalekit-seq, scalekit-mpi), where every call runs on the calling thread
+ * as a team of one.
+ *
+ * Invariant: a parallel loop hands every item to exactly one thread, each
+ * thread accumulates into its own kernel_result, and the partials are
+ * combined with the kernel_result rules (exact integer sums, float sums,
+ * maxima). Only the calling (master) thread returns from par_* calls.
+ */
+#ifndef SCALEKIT_PAR_H
+#define SCALEKIT_PAR_H
+
+#include <stdint.h>
+
+#include "kernel.h"
+
+typedef enum par_kind { PAR_STATIC, PAR_DYNAMIC, PAR_GUIDED } par_kind;
+
+typedef struct par_schedule {
+    par_kind kind;
+    int64_t chunk; /* items; 0 = the runtime's default */
+} par_schedule;
+
+/* 1 when built with OpenMP. */
+int par_is_threaded(void);
+/* Threads a parallel region will use (OMP_NUM_THREADS), 1 without OpenMP. */
+int par_threads(void);
+/* OpenMP version as "YYYYMM", or "none". */
+const char *par_version(void);
+
+/* Body of a parallel item loop: process item i (0 <= i < nitems), adding to
+ * the calling thread's partial result. */
+typedef void (*par_item_fn)(void *ctx, int64_t item, kernel_result *part);
+
+/* Run fn over items [0, nitems) with the given schedule and combine the
+ * per-thread partials into *out (which is zeroed first). */
+void par_for(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx,
+             kernel_result *out);
+
+/* Run fn(ctx, thread, nthreads) once on every thread of a team. */
+typedef void (*par_team_fn)(void *ctx, int thread, int nthreads);
+void par_team(par_team_fn fn, void *ctx);
+
+/* Combine src into dst with the kernel_result rules. */
+void par_result_combine(kernel_result *dst, const kernel_result *src);
+
+#endif
