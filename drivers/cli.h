@@ -1,0 +1,58 @@
+/*
+ * cli.h - the one command line shared by all four drivers.
+ *
+ * Parsing is pure (no MPI, no printing): every rank parses the same argv and
+ * reaches the same verdict, so a usage error ends every rank with exit code 2
+ * without any communication, and before any output file is touched.
+ */
+#ifndef SCALEKIT_CLI_H
+#define SCALEKIT_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decomp.h"
+#include "kernel.h"
+#include "par.h"
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_VERIFY = 3 };
+
+typedef enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST } cli_action;
+
+typedef struct cli_options {
+    cli_action action;
+    const kernel *kern;
+    kernel_params params;
+    char size_text[64];   /* as given (preset name or numbers) */
+    int64_t reps, warmup;
+    par_schedule schedule;
+    int schedule_given;
+    decomp_kind decomp;
+    int64_t decomp_chunk; /* items per dealt block for cyclic */
+    int decomp_given;
+    const char *output; /* NULL: no results file */
+    int layout;
+    int quiet;
+} cli_options;
+
+/* Parse argv into o. Returns 0, or -1 with a message for the user in err
+ * (one sentence that says what to do; no "scalekit:" prefix). */
+int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen);
+
+/* Parse a count: decimal digits with an optional k/M/G/T suffix (x1000) or
+ * Ki/Mi/Gi/Ti (x1024), or scientific notation like 1e6 that is a whole
+ * number. Returns 0 and sets *v (>= 1), or -1 for zero, negative,
+ * non-numeric or overflowing text. */
+int cli_parse_count(const char *text, int64_t *v);
+
+/* Parse "N[xN[xN]]" into up to `max` counts. Returns how many, or -1. */
+int cli_parse_size(const char *text, int64_t *v, int max);
+
+/* Print the usage text for program name prog to stdout. */
+void cli_print_help(const char *prog);
+/* Print kernels with their sizes and presets. */
+void cli_print_kernels(void);
+
+const char *cli_schedule_name(const par_schedule *s, char *buf, size_t n);
+
+#endif

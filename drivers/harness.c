@@ -1,0 +1,97 @@
+/*
+ * harness.c - warm-up, barrier-bracketed timed repetitions and their
+ * statistics (see harness.h). Invariant: every rank runs the same number of
+ * prepare/run calls and barriers, so collectives inside run() stay matched.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "comm.h"
+
+double harness_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int harness_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile q of sorted v by linear interpolation (type 7, as numpy). */
+static double harness_quantile(const double *v, int64_t n, double q)
+{
+    double pos = q * (double)(n - 1);
+    int64_t i = (int64_t)pos;
+    double frac = pos - (double)i;
+    return i + 1 < n ? v[i] + frac * (v[i + 1] - v[i]) : v[i];
+}
+
+void harness_stats_of(const double *v, int64_t n, harness_stats *s)
+{
+    double *sorted = SK_MALLOC((size_t)n * sizeof *sorted);
+    double sum = 0.0;
+    memcpy(sorted, v, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, harness_cmp);
+    for (int64_t i = 0; i < n; i++)
+        sum += sorted[i];
+    s->min = sorted[0];
+    s->max = sorted[n - 1];
+    s->mean = sum / (double)n;
+    s->median = harness_quantile(sorted, n, 0.5);
+    s->q1 = harness_quantile(sorted, n, 0.25);
+    s->q3 = harness_quantile(sorted, n, 0.75);
+    free(sorted);
+}
+
+static double harness_one(harness_prepare_fn prepare, harness_run_fn run, void *ctx,
+                          double *compute)
+{
+    double t0, t;
+    if (prepare != NULL)
+        prepare(ctx);
+    comm_barrier();
+    t0 = harness_now();
+    *compute = run(ctx);
+    t = harness_now() - t0;
+    comm_max_double(&t, 1);
+    return t;
+}
+
+void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harness_run_fn run,
+                 void *ctx, harness_result *r)
+{
+    double compute = 0.0, total = 0.0, spread[2];
+    for (int64_t i = 0; i < warmup; i++)
+        harness_one(prepare, run, ctx, &compute);
+    r->reps = reps;
+    r->seconds = SK_MALLOC((size_t)reps * sizeof *r->seconds);
+    for (int64_t i = 0; i < reps; i++) {
+        r->seconds[i] = harness_one(prepare, run, ctx, &compute);
+        total += compute;
+    }
+    harness_stats_of(r->seconds, reps, &r->time);
+    r->compute_mine = total / (double)reps;
+    spread[0] = r->compute_mine;
+    spread[1] = r->compute_mine;
+    comm_min_double(&spread[0], 1);
+    comm_max_double(&spread[1], 1);
+    r->compute_min = spread[0];
+    r->compute_max = spread[1];
+    r->compute_mean = r->compute_mine;
+    comm_sum_double(&r->compute_mean, 1);
+    r->compute_mean /= comm_size();
+}
+
+void harness_free(harness_result *r)
+{
+    free(r->seconds);
+    r->seconds = NULL;
+}

@@ -1,0 +1,46 @@
+/*
+ * harness.h - the one timing harness (after EPCC's): every kernel run is a
+ * function handed to it, never timing code of its own.
+ *
+ * For each of `warmup` untimed and then `reps` timed repetitions:
+ * prepare() (untimed), barrier, start clock, run(), stop clock, barrier.
+ * A repetition's time is the maximum over ranks of the time between the
+ * first barrier and the end of run(); run() also reports the part of it each
+ * rank spent computing (not communicating), kept for load-imbalance figures.
+ * Collective.
+ */
+#ifndef SCALEKIT_HARNESS_H
+#define SCALEKIT_HARNESS_H
+
+#include <stdint.h>
+
+typedef struct harness_stats {
+    double min, median, mean, max, q1, q3;
+} harness_stats;
+
+typedef struct harness_result {
+    int64_t reps;
+    double *seconds;      /* reps entries: max over ranks */
+    harness_stats time;   /* of seconds[] */
+    double compute_mine;  /* this rank's mean compute seconds per rep */
+    double compute_min;   /* min over ranks of compute_mine */
+    double compute_max;   /* max over ranks of compute_mine */
+    double compute_mean;  /* mean over ranks */
+} harness_result;
+
+typedef void (*harness_prepare_fn)(void *ctx);
+/* Do one timed repetition; return the seconds of it spent computing. */
+typedef double (*harness_run_fn)(void *ctx);
+
+/* Monotonic wall clock in seconds. */
+double harness_now(void);
+
+/* Run the repetitions. r->seconds is allocated; free with harness_free(). */
+void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harness_run_fn run,
+                 void *ctx, harness_result *r);
+void harness_free(harness_result *r);
+
+/* Summary statistics of n values (n >= 1); does not reorder v. */
+void harness_stats_of(const double *v, int64_t n, harness_stats *s);
+
+#endif

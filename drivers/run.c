@@ -1,0 +1,231 @@
+/*
+ * run.c - the generic kernel runner (see run.h): decomposition, first-touch
+ * initialisation, the iteration loop with halo exchange, result combination
+ * and verification. Nothing here is specific to one kernel or one model: MPI
+ * is reached through comm.h, threads through par.h.
+ */
+#define _GNU_SOURCE
+#include "run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "comm.h"
+#include "decomp.h"
+#include "halo.h"
+#include "par.h"
+
+typedef struct run_ctx {
+    const cli_options *opt;
+    const kernel *k;
+    kernel_domain dom;
+    decomp_1d d1;
+    decomp_2d d2;
+    int64_t nitems;
+    void *state;
+    kernel_field field;
+    comm_halo halo;
+    kernel_result local; /* this rank's result of the last iteration */
+} run_ctx;
+
+/* Map local work item i to the span it covers. */
+static void run_span(const run_ctx *c, int64_t i, kernel_span *s)
+{
+    if (c->k->dims == 1) {
+        decomp_1d_item(&c->d1, i, &s->global, &s->local, &s->count);
+        return;
+    }
+    s->local = i * c->k->grain;
+    s->global = c->dom.lo[0] + s->local;
+    s->count = c->dom.hi[0] - c->dom.lo[0] - s->local;
+    if (s->count > c->k->grain)
+        s->count = c->k->grain;
+}
+
+static void run_item_init(void *ctx, int64_t i, kernel_result *part)
+{
+    run_ctx *c = ctx;
+    kernel_span s;
+    (void)part;
+    run_span(c, i, &s);
+    c->k->init(c->state, &s);
+}
+
+static void run_item_work(void *ctx, int64_t i, kernel_result *part)
+{
+    run_ctx *c = ctx;
+    kernel_span s;
+    run_span(c, i, &s);
+    c->k->work(c->state, &s, part);
+}
+
+static void run_item_finish(void *ctx, int64_t i, kernel_result *part)
+{
+    run_ctx *c = ctx;
+    kernel_span s;
+    run_span(c, i, &s);
+    c->k->finish(c->state, &s, part);
+}
+
+/* Initialisation uses a static schedule so pages are first touched by the
+ * thread that will (under a static schedule) work on them. */
+static void run_prepare(void *ctx)
+{
+    run_ctx *c = ctx;
+    par_schedule st = {PAR_STATIC, 0};
+    kernel_result unused;
+    if (c->k->init != NULL)
+        par_for(c->nitems, &st, run_item_init, c, &unused);
+}
+
+static double run_once(void *ctx)
+{
+    run_ctx *c = ctx;
+    double compute = 0.0;
+    for (int64_t it = 0; it < c->opt->params.iters; it++) {
+        double t0;
+        if (c->k->dims == 2 && c->k->halo > 0) {
+            c->k->field(c->state, &c->field);
+            comm_halo_exchange(&c->halo);
+        }
+        t0 = harness_now();
+        par_for(c->nitems, &c->opt->schedule, run_item_work, c, &c->local);
+        if (c->k->iteration_end != NULL)
+            c->k->iteration_end(c->state);
+        compute += harness_now() - t0;
+    }
+    return compute;
+}
+
+static int run_decompose(run_ctx *c, run_report *rep)
+{
+    const kernel *k = c->k;
+    const kernel_params *p = &c->opt->params;
+    int rank = comm_rank(), size = comm_size();
+    memset(&c->dom, 0, sizeof c->dom);
+    c->dom.extent[0] = k->extent(p, 0);
+    if (k->dims == 1) {
+        decomp_1d_init(&c->d1, c->dom.extent[0], k->grain, c->opt->decomp, c->opt->decomp_chunk,
+                       rank, size);
+        c->dom.nlocal = c->d1.nlocal;
+        c->nitems = c->d1.nitems;
+        rep->pdims[0] = size;
+        rep->pdims[1] = 1;
+        if (c->opt->decomp == DECOMP_CYCLIC)
+            snprintf(rep->decomp, sizeof rep->decomp, "cyclic,%lld",
+                     (long long)c->opt->decomp_chunk);
+        else
+            snprintf(rep->decomp, sizeof rep->decomp, "block");
+        return CLI_EXIT_OK;
+    }
+    c->dom.extent[1] = k->extent(p, 1);
+    decomp_2d_init(&c->d2, c->dom.extent[0], c->dom.extent[1], rank, size);
+    for (int a = 0; a < 2; a++) {
+        c->dom.lo[a] = c->d2.lo[a];
+        c->dom.hi[a] = c->d2.hi[a];
+        rep->pdims[a] = c->d2.pdims[a];
+    }
+    snprintf(rep->decomp, sizeof rep->decomp, "%dx%d tiles", rep->pdims[0], rep->pdims[1]);
+    c->nitems = (c->dom.hi[0] - c->dom.lo[0] + k->grain - 1) / k->grain;
+    c->dom.nlocal = (c->dom.hi[0] - c->dom.lo[0]) * (c->dom.hi[1] - c->dom.lo[1]);
+    /* Every tile must own at least `halo` rows and cols, or the neighbour
+     * chain of the exchange breaks. All ranks compute the same answer. */
+    if (c->dom.extent[0] < (int64_t)rep->pdims[0] * k->halo ||
+        c->dom.extent[1] < (int64_t)rep->pdims[1] * k->halo) {
+        if (rank == 0)
+            fprintf(stderr,
+                    "scalekit: %s: a %lldx%lld grid cannot be cut into %dx%d tiles of at least "
+                    "%d row(s) and col(s); use fewer ranks or a larger --size\n",
+                    k->name, (long long)c->dom.extent[0], (long long)c->dom.extent[1],
+                    rep->pdims[0], rep->pdims[1], k->halo);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Refuse runs whose ranks on one node would need more memory than it has.
+ * Collective: every rank learns the verdict. */
+static int run_check_memory(const run_ctx *c)
+{
+    double need[1], have;
+    int local_ranks = comm_ranks_on_node();
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    need[0] = c->k->local_bytes(&c->opt->params, &c->dom);
+    have = pages > 0 && page > 0 ? (double)pages * (double)page : 0.0;
+    comm_max_double(need, 1);
+    if (comm_all(have <= 0.0 || need[0] * local_ranks <= 0.9 * have))
+        return CLI_EXIT_OK;
+    if (comm_rank() == 0)
+        fprintf(stderr,
+                "scalekit: %s at this --size needs up to %.2f GiB per rank, more than 90%% of "
+                "a node's memory holds for the ranks placed on it (rank 0's node: %d rank(s), "
+                "%.2f GiB); use a smaller --size or more nodes\n",
+                c->k->name, need[0] / 1073741824.0, local_ranks, have / 1073741824.0);
+    return CLI_EXIT_USAGE;
+}
+
+static void run_setup_state(run_ctx *c)
+{
+    c->state = c->k->create(&c->opt->params, &c->dom);
+    if (!comm_all(c->state != NULL)) {
+        if (comm_rank() == 0)
+            fprintf(stderr, "scalekit: %s: out of memory creating the kernel state; use a "
+                            "smaller --size\n",
+                    c->k->name);
+        comm_abort(1, NULL);
+    }
+    if (c->k->dims == 2 && c->k->halo > 0) {
+        SK_CHECK(c->k->field != NULL, "a kernel with a halo must provide field()");
+        c->k->field(c->state, &c->field);
+        halo_grid_bind(&c->halo, &c->field, c->d2.neighbor);
+    }
+}
+
+/* Combine the last run's result over ranks, verify on rank 0, share ok. */
+static void run_verify(run_ctx *c, run_report *rep)
+{
+    kernel_result *r = &rep->result;
+    if (c->k->finish != NULL)
+        par_for(c->nitems, &c->opt->schedule, run_item_finish, c, &c->local);
+    *r = c->local;
+    comm_sum_u64(r->count, KERNEL_COUNTS);
+    comm_sum_double(r->sum, KERNEL_SUMS);
+    comm_max_double(r->max, KERNEL_MAXES);
+    memset(&rep->verdict, 0, sizeof rep->verdict);
+    if (comm_rank() == 0) {
+        const char *corrupt = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
+        if (corrupt != NULL && strcmp(corrupt, "1") == 0) { /* test hook, see README */
+            r->count[0] += 1;
+            r->sum[0] += 1.0;
+            r->max[0] += 1.0;
+        }
+        c->k->verify(&c->opt->params, r, &rep->verdict);
+    }
+    comm_bcast(&rep->verdict.ok, sizeof rep->verdict.ok);
+    rep->work_units = c->k->work_units(&c->opt->params, r);
+}
+
+int run_kernel(const cli_options *o, run_report *rep)
+{
+    run_ctx c;
+    int rc;
+    memset(&c, 0, sizeof c);
+    memset(rep, 0, sizeof *rep);
+    c.opt = o;
+    c.k = o->kern;
+    rc = run_decompose(&c, rep);
+    if (rc == CLI_EXIT_OK)
+        rc = run_check_memory(&c);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    rep->local_items = c.nitems;
+    run_setup_state(&c);
+    harness_run(o->warmup, o->reps, run_prepare, run_once, &c, &rep->timing);
+    run_verify(&c, rep);
+    c.k->destroy(c.state);
+    return CLI_EXIT_OK;
+}
+
+void run_report_free(run_report *rep) { harness_free(&rep->timing); }
