@@ -1,0 +1,255 @@
+/*
+ * record.c - the human summary and the JSON Lines record of a run (see
+ * record.h and README.md "Result records"). Schema rule: fields are only ever
+ * added; a change of meaning bumps SCALEKIT_SCHEMA.
+ */
+#define _GNU_SOURCE
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build_info.h"
+#include "comm.h"
+#include "json.h"
+#include "jsonl.h"
+#include "par.h"
+#include "version.h"
+
+static int record_count_nodes(char (*hosts)[RECORD_HOST_LEN], int n)
+{
+    int nodes = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = strcmp(hosts[i], hosts[j]) == 0;
+        nodes += !seen;
+    }
+    return nodes;
+}
+
+void record_gather(record_context *ctx, const char *model, int argc, char **argv)
+{
+    char host[RECORD_HOST_LEN];
+    time_t now = time(NULL);
+    struct tm utc;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->model = model;
+    ctx->ranks = comm_size();
+    ctx->threads = par_threads();
+    ctx->argc = argc;
+    ctx->argv = argv;
+    gmtime_r(&now, &utc);
+    strftime(ctx->timestamp, sizeof ctx->timestamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    memset(host, 0, sizeof host);
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "unknown");
+    if (comm_rank() == 0)
+        ctx->hosts = SK_MALLOC((size_t)ctx->ranks * sizeof *ctx->hosts);
+    comm_gather(host, ctx->hosts, sizeof host);
+    if (comm_rank() == 0)
+        ctx->nodes = record_count_nodes(ctx->hosts, ctx->ranks);
+}
+
+void record_context_free(record_context *ctx)
+{
+    free(ctx->hosts);
+    ctx->hosts = NULL;
+}
+
+static double record_rate(const cli_options *o, const run_report *r, double seconds)
+{
+    return seconds > 0.0 ? r->work_units / seconds * o->kern->rate_scale : 0.0;
+}
+
+static void record_size_text(const cli_options *o, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < o->kern->size_dims && len + 24 < n; d++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%lld", d ? "x" : "",
+                                (long long)o->params.size[d]);
+}
+
+void record_print_summary(const cli_options *o, const record_context *ctx, const run_report *r)
+{
+    const harness_stats *t = &r->timing.time;
+    const kernel_verdict *v = &r->verdict;
+    char size[80], sched[40];
+    record_size_text(o, size, sizeof size);
+    printf("%s %s: size %s (%s), iters %lld | %d rank(s) x %d thread(s) on %d node(s) | "
+           "schedule %s, decomp %s\n",
+           ctx->model, o->kern->name, size, o->size_text, (long long)o->params.iters, ctx->ranks,
+           ctx->threads, ctx->nodes, cli_schedule_name(&o->schedule, sched, sizeof sched),
+           r->decomp);
+    printf("  time  [s]  median %.6f  min %.6f  mean %.6f  max %.6f  (%lld reps, %lld warm-up)\n",
+           t->median, t->min, t->mean, t->max, (long long)o->reps, (long long)o->warmup);
+    printf("  rate       %.3f %s (median), best %.3f\n", record_rate(o, r, t->median),
+           o->kern->rate_unit, record_rate(o, r, t->min));
+    printf("  compute/rank [s]  min %.6f  max %.6f  (imbalance max/mean %.3f)\n",
+           r->timing.compute_min, r->timing.compute_max,
+           r->timing.compute_mean > 0 ? r->timing.compute_max / r->timing.compute_mean : 1.0);
+    printf("  result     %s: %s  [%s: %s]\n", v->value_name ? v->value_name : "value", v->got,
+           v->ok ? "verified" : "VERIFICATION FAILED", v->method);
+    if (!v->ok)
+        printf("  expected   %s\n  got        %s\n", v->expected, v->got);
+    fflush(stdout);
+}
+
+static void record_env(json *j, const char *name)
+{
+    json_string(j, name, getenv(name));
+}
+
+static void record_params(json *j, const cli_options *o, const run_report *r)
+{
+    char sched[40];
+    json_string(j, "kernel", o->kern->name);
+    json_array_begin(j, "size");
+    for (int d = 0; d < o->kern->size_dims; d++)
+        json_int(j, NULL, o->params.size[d]);
+    json_array_end(j);
+    json_string(j, "size_text", o->size_text);
+    json_int(j, "iters", o->params.iters);
+    json_int(j, "warmup", o->warmup);
+    json_int(j, "reps", o->reps);
+    json_string(j, "schedule", cli_schedule_name(&o->schedule, sched, sizeof sched));
+    json_string(j, "decomp", r->decomp);
+    json_array_begin(j, "rank_grid");
+    json_int(j, NULL, r->pdims[0]);
+    json_int(j, NULL, r->pdims[1]);
+    json_array_end(j);
+    json_int(j, "grain", o->kern->grain);
+}
+
+static void record_timing(json *j, const cli_options *o, const run_report *r)
+{
+    const harness_stats *t = &r->timing.time;
+    json_array_begin(j, "seconds");
+    for (int64_t i = 0; i < r->timing.reps; i++)
+        json_double(j, NULL, r->timing.seconds[i]);
+    json_array_end(j);
+    json_object_begin(j, "time");
+    json_double(j, "min", t->min);
+    json_double(j, "q1", t->q1);
+    json_double(j, "median", t->median);
+    json_double(j, "mean", t->mean);
+    json_double(j, "q3", t->q3);
+    json_double(j, "max", t->max);
+    json_object_end(j);
+    json_object_begin(j, "rate");
+    json_double(j, "median", record_rate(o, r, t->median));
+    json_double(j, "best", record_rate(o, r, t->min));
+    json_string(j, "unit", o->kern->rate_unit);
+    json_double(j, "work_units", r->work_units);
+    json_object_end(j);
+    json_object_begin(j, "imbalance");
+    json_double(j, "rank_compute_min_s", r->timing.compute_min);
+    json_double(j, "rank_compute_mean_s", r->timing.compute_mean);
+    json_double(j, "rank_compute_max_s", r->timing.compute_max);
+    json_double(j, "max_over_mean",
+                r->timing.compute_mean > 0 ? r->timing.compute_max / r->timing.compute_mean : 1.0);
+    json_object_end(j);
+}
+
+static void record_result(json *j, const run_report *r)
+{
+    const kernel_verdict *v = &r->verdict;
+    json_bool(j, "verified", v->ok);
+    json_object_begin(j, "result");
+    json_string(j, "name", v->value_name);
+    if (v->value_is_integer)
+        json_uint(j, "value", v->ivalue);
+    else
+        json_double(j, "value", v->dvalue);
+    json_string(j, "expected", v->expected);
+    json_string(j, "got", v->got);
+    json_string(j, "method", v->method);
+    json_object_end(j);
+}
+
+static void record_argv(json *j, const record_context *ctx)
+{
+    json_array_begin(j, "argv");
+    for (int i = 0; i < ctx->argc; i++)
+        json_string(j, NULL, ctx->argv[i]);
+    json_array_end(j);
+}
+
+static void record_provenance(json *j, const record_context *ctx)
+{
+    json_object_begin(j, "provenance");
+    json_array_begin(j, "hostnames");
+    for (int i = 0; i < ctx->ranks; i++)
+        json_string(j, NULL, ctx->hosts[i]);
+    json_array_end(j);
+    json_string(j, "mpi_library", comm_library());
+    json_string(j, "thread_level", comm_thread_level());
+    json_string(j, "openmp", par_version());
+    record_env(j, "OMP_NUM_THREADS");
+    record_env(j, "OMP_PROC_BIND");
+    record_env(j, "OMP_PLACES");
+    json_string(j, "compiler", SCALEKIT_COMPILER);
+    json_string(j, "cflags", SCALEKIT_CFLAGS);
+    json_string(j, "build_type", SCALEKIT_BUILD_TYPE);
+    json_string(j, "git_commit", SCALEKIT_GIT_COMMIT);
+    json_string(j, "timestamp", ctx->timestamp);
+    record_env(j, "SLURM_JOB_ID");
+    record_argv(j, ctx);
+    json_object_end(j);
+}
+
+static void record_layout(json *j, const layout_table *t)
+{
+    json_array_begin(j, "layout");
+    for (int i = 0; i < t->n; i++) {
+        const layout_entry *e = &t->entry[i];
+        if (e->rank < 0)
+            continue;
+        json_object_begin(j, NULL);
+        json_string(j, "host", e->host);
+        json_int(j, "rank", e->rank);
+        json_int(j, "thread", e->thread);
+        json_int(j, "pid", e->pid);
+        json_int(j, "tid", e->tid);
+        json_int(j, "cpu", e->cpu);
+        json_string(j, "allowed", e->allowed);
+        json_object_end(j);
+    }
+    json_array_end(j);
+    json_int(j, "layout_shared_cores", t->shared);
+}
+
+int record_write(const cli_options *o, const record_context *ctx, const run_report *r)
+{
+    json j;
+    char err[256];
+    int rc = 0;
+    json_init(&j);
+    json_object_begin(&j, NULL);
+    json_int(&j, "schema", SCALEKIT_SCHEMA);
+    json_string(&j, "scalekit", SCALEKIT_VERSION);
+    json_string(&j, "model", ctx->model);
+    record_params(&j, o, r);
+    json_int(&j, "ranks", ctx->ranks);
+    json_int(&j, "threads_per_rank", ctx->threads);
+    json_int(&j, "nodes", ctx->nodes);
+    record_timing(&j, o, r);
+    record_result(&j, r);
+    record_provenance(&j, ctx);
+    if (ctx->layout != NULL)
+        record_layout(&j, ctx->layout);
+    json_object_end(&j);
+    if (!json_ok(&j)) {
+        fprintf(stderr, "scalekit: out of memory building the result record; nothing written\n");
+        rc = -1;
+    } else if (jsonl_append(o->output, j.text, err, sizeof err) != 0) {
+        fprintf(stderr, "scalekit: %s; the record was not written\n", err);
+        rc = -1;
+    }
+    json_free(&j);
+    return rc;
+}

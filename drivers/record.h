@@ -1,0 +1,39 @@
+/*
+ * record.h - what a run leaves behind: the human summary on stdout and the
+ * JSON Lines record (schema in README.md, "Result records").
+ *
+ * Invariant: only rank 0 prints or writes; a record is built completely in
+ * memory and appended as one line, or not at all.
+ */
+#ifndef SCALEKIT_RECORD_H
+#define SCALEKIT_RECORD_H
+
+#include "cli.h"
+#include "layout.h"
+#include "run.h"
+
+enum { RECORD_HOST_LEN = 64 };
+
+/* Where and how the run happened. Filled collectively by record_gather(). */
+typedef struct record_context {
+    const char *model;          /* seq, omp, mpi, hybrid */
+    int ranks, threads;         /* threads per rank */
+    int nodes;                  /* distinct hostnames */
+    char (*hosts)[RECORD_HOST_LEN]; /* rank 0: one per rank */
+    char timestamp[32];         /* UTC, ISO 8601, at the start of the run */
+    int argc;
+    char **argv;
+    const layout_table *layout; /* NULL unless --layout */
+} record_context;
+
+/* Collective: fill ctx (hostnames gathered to rank 0). */
+void record_gather(record_context *ctx, const char *model, int argc, char **argv);
+void record_context_free(record_context *ctx);
+
+/* Rank 0: print the summary of a finished run. */
+void record_print_summary(const cli_options *o, const record_context *ctx, const run_report *r);
+
+/* Rank 0: append the record to o->output. 0, or -1 with a message printed. */
+int record_write(const cli_options *o, const record_context *ctx, const run_report *r);
+
+#endif
