@@ -65,18 +65,14 @@ int cli_parse_count(const char *text, int64_t *v)
 {
     const char *p = text;
     int64_t value = 0, mult = 1;
-    if (text == NULL || *p < '0' || *p > '9')
-        return -1;
+    if (text == NULL || *p < '0' || *p > '9') return -1;
     while (*p >= '0' && *p <= '9') {
         int digit = *p++ - '0';
-        if (value > (INT64_MAX - digit) / 10)
-            return -1;
+        if (value > (INT64_MAX - digit) / 10) return -1;
         value = value * 10 + digit;
     }
-    if (*p == 'e' || *p == 'E' || *p == '.')
-        return cli_parse_scientific(text, v);
-    if (cli_suffix(p, &mult) != 0 || value < 1 || value > INT64_MAX / mult)
-        return -1;
+    if (*p == 'e' || *p == 'E' || *p == '.') return cli_parse_scientific(text, v);
+    if (cli_suffix(p, &mult) != 0 || value < 1 || value > INT64_MAX / mult) return -1;
     *v = value * mult;
     return 0;
 }
@@ -85,18 +81,15 @@ int cli_parse_size(const char *text, int64_t *v, int max)
 {
     char buf[64];
     int n = 0;
-    if (strlen(text) >= sizeof buf)
-        return -1;
+    if (strlen(text) >= sizeof buf) return -1;
     strcpy(buf, text);
     for (char *save = NULL, *tok = strtok_r(buf, "x", &save); tok != NULL;
          tok = strtok_r(NULL, "x", &save)) {
-        if (n == max || cli_parse_count(tok, &v[n]) != 0)
-            return -1;
+        if (n == max || cli_parse_count(tok, &v[n]) != 0) return -1;
         n++;
     }
     /* Reject empty fields such as "10x" or "x10" that strtok would skip. */
-    if (n == 0 || text[0] == 'x' || text[strlen(text) - 1] == 'x' || strstr(text, "xx"))
-        return -1;
+    if (n == 0 || text[0] == 'x' || text[strlen(text) - 1] == 'x' || strstr(text, "xx")) return -1;
     return n;
 }
 
@@ -106,12 +99,11 @@ static int cli_parse_schedule(const char *text, cli_options *o, char *err, size_
     const char *comma = strchr(text, ',');
     size_t len = comma ? (size_t)(comma - text) : strlen(text);
     for (int k = 0; k < 3; k++) {
-        if (strlen(names[k]) != len || strncmp(text, names[k], len) != 0)
-            continue;
+        if (strlen(names[k]) != len || strncmp(text, names[k], len) != 0) continue;
         o->schedule.kind = (par_kind)k;
         o->schedule.chunk = 0;
-        if (comma && (cli_parse_count(comma + 1, &o->schedule.chunk) != 0 ||
-                      o->schedule.chunk > 0x7fffffff))
+        if (comma &&
+            (cli_parse_count(comma + 1, &o->schedule.chunk) != 0 || o->schedule.chunk > 0x7fffffff))
             return cli_error(err, errlen,
                              "--schedule chunk '%s' is not a positive whole number "
                              "(example: --schedule dynamic,4)",
@@ -192,11 +184,9 @@ static void cli_defaults(cli_options *o)
 }
 
 /* Options that take a value; NULL value means it was missing. */
-static int cli_take(cli_options *o, const char *name, const char *value, char *err,
-                    size_t errlen)
+static int cli_take(cli_options *o, const char *name, const char *value, char *err, size_t errlen)
 {
-    if (value == NULL)
-        return cli_error(err, errlen, "option %s needs a value (see --help)", name);
+    if (value == NULL) return cli_error(err, errlen, "option %s needs a value (see --help)", name);
     if (strcmp(name, "--kernel") == 0) {
         o->kern = kernel_find(value);
         if (o->kern == NULL)
@@ -211,17 +201,13 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
     }
     if (strcmp(name, "--iters") == 0)
         return cli_count_option(name, value, 1, &o->params.iters, err, errlen);
-    if (strcmp(name, "--reps") == 0)
-        return cli_count_option(name, value, 1, &o->reps, err, errlen);
+    if (strcmp(name, "--reps") == 0) return cli_count_option(name, value, 1, &o->reps, err, errlen);
     if (strcmp(name, "--warmup") == 0)
         return cli_count_option(name, value, 0, &o->warmup, err, errlen);
-    if (strcmp(name, "--schedule") == 0)
-        return cli_parse_schedule(value, o, err, errlen);
-    if (strcmp(name, "--decomp") == 0)
-        return cli_parse_decomp(value, o, err, errlen);
+    if (strcmp(name, "--schedule") == 0) return cli_parse_schedule(value, o, err, errlen);
+    if (strcmp(name, "--decomp") == 0) return cli_parse_decomp(value, o, err, errlen);
     if (strcmp(name, "--output") == 0) {
-        if (value[0] == '\0')
-            return cli_error(err, errlen, "--output needs a file name");
+        if (value[0] == '\0') return cli_error(err, errlen, "--output needs a file name");
         o->output = value;
         return 0;
     }
@@ -246,21 +232,16 @@ static int cli_is_flag(const char *name, cli_options *o)
 static int cli_finish(cli_options *o, char *err, size_t errlen)
 {
     const kernel *k = o->kern;
-    if (o->action != CLI_RUN)
-        return 0;
+    if (o->action != CLI_RUN) return 0;
     if (k == NULL)
         return cli_error(err, errlen, "missing --kernel NAME (try --list for the kernels)");
     if (o->reps > 100000 || o->warmup > 100000)
         return cli_error(err, errlen, "--reps and --warmup are limited to 100000");
-    if (cli_apply_size(o, err, errlen) != 0)
-        return -1;
+    if (cli_apply_size(o, err, errlen) != 0) return -1;
     kernel_params_fill(k, &o->params);
-    if (k->check(&o->params, err, errlen) != 0)
-        return -1;
-    if (!o->schedule_given)
-        o->schedule.kind = k->uneven ? PAR_DYNAMIC : PAR_STATIC;
-    if (!o->decomp_given)
-        o->decomp = k->uneven ? DECOMP_CYCLIC : DECOMP_BLOCK;
+    if (k->check(&o->params, err, errlen) != 0) return -1;
+    if (!o->schedule_given) o->schedule.kind = k->uneven ? PAR_DYNAMIC : PAR_STATIC;
+    if (!o->decomp_given) o->decomp = k->uneven ? DECOMP_CYCLIC : DECOMP_BLOCK;
     if (o->decomp == DECOMP_CYCLIC && k->dims != 1)
         return cli_error(err, errlen, "--decomp cyclic needs a 1-D kernel; %s is 2-D (block only)",
                          k->name);
@@ -276,12 +257,10 @@ int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen)
         const char *value;
         if (strncmp(arg, "--", 2) != 0 && strcmp(arg, "-h") != 0)
             return cli_error(err, errlen, "unexpected argument '%s' (options start with --)", arg);
-        if (eq == NULL && cli_is_flag(arg, o))
-            continue;
+        if (eq == NULL && cli_is_flag(arg, o)) continue;
         if (eq != NULL) {
             size_t len = (size_t)(eq - arg);
-            if (len >= sizeof name)
-                return cli_error(err, errlen, "unknown option '%.40s...'", arg);
+            if (len >= sizeof name) return cli_error(err, errlen, "unknown option '%.40s...'", arg);
             memcpy(name, arg, len);
             name[len] = '\0';
             value = eq + 1;
@@ -289,8 +268,7 @@ int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen)
             snprintf(name, sizeof name, "%s", arg);
             value = i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 ? argv[++i] : NULL;
         }
-        if (cli_take(o, name, value, err, errlen) != 0)
-            return -1;
+        if (cli_take(o, name, value, err, errlen) != 0) return -1;
     }
     return cli_finish(o, err, errlen);
 }
@@ -307,42 +285,43 @@ const char *cli_schedule_name(const par_schedule *s, char *buf, size_t n)
 
 void cli_print_help(const char *prog)
 {
-    printf("usage: %s --kernel NAME [options]\n"
-           "\n"
-           "Run one scalekit kernel under this driver's execution model, verify the answer,\n"
-           "print a summary and optionally append a JSON Lines record.\n"
-           "Drivers: scalekit-seq, scalekit-omp (threads from OMP_NUM_THREADS),\n"
-           "         scalekit-mpi (mpirun -np P ...), scalekit-hybrid (MPI ranks x OpenMP threads).\n"
-           "\n"
-           "options:\n"
-           "  --kernel NAME      kernel to run (see --list)\n"
-           "  --size SIZE        small | medium | large, or numbers such as 2000000, 2M,\n"
-           "                     1e6, 1024x768 (per kernel, see --list); default small\n"
-           "  --iters N          iterations inside one timed run (default per kernel)\n"
-           "  --reps N           timed repetitions, all recorded (default 5)\n"
-           "  --warmup N         untimed runs before them (default 1)\n"
-           "  --schedule KIND[,CHUNK]\n"
-           "                     OpenMP loop schedule: static, dynamic or guided; CHUNK counts\n"
-           "                     work items (default dynamic for uneven kernels, else static)\n"
-           "  --decomp block | cyclic[,CHUNK]\n"
-           "                     how 1-D work items are dealt to MPI ranks (default cyclic\n"
-           "                     for uneven kernels, else block; 2-D kernels use block tiles)\n"
-           "  --output FILE      append one JSON object per run to FILE (JSON Lines)\n"
-           "  --layout           print host, rank, pid, thread and CPU core of every thread\n"
-           "                     and warn when threads share a core\n"
-           "  --list             list kernels, their sizes and presets\n"
-           "  --help, --version\n"
-           "\n"
-           "exit status: 0 verified, 1 run-time error, 2 usage error, 3 verification failed\n",
-           prog);
+    printf(
+        "usage: %s --kernel NAME [options]\n"
+        "\n"
+        "Run one scalekit kernel under this driver's execution model, verify the answer,\n"
+        "print a summary and optionally append a JSON Lines record.\n"
+        "Drivers: scalekit-seq, scalekit-omp (threads from OMP_NUM_THREADS),\n"
+        "         scalekit-mpi (mpirun -np P ...), scalekit-hybrid (MPI ranks x OpenMP threads).\n"
+        "\n"
+        "options:\n"
+        "  --kernel NAME      kernel to run (see --list)\n"
+        "  --size SIZE        small | medium | large, or numbers such as 2000000, 2M,\n"
+        "                     1e6, 1024x768 (per kernel, see --list); default small\n"
+        "  --iters N          iterations inside one timed run (default per kernel)\n"
+        "  --reps N           timed repetitions, all recorded (default 5)\n"
+        "  --warmup N         untimed runs before them (default 1)\n"
+        "  --schedule KIND[,CHUNK]\n"
+        "                     OpenMP loop schedule: static, dynamic or guided; CHUNK counts\n"
+        "                     work items (default dynamic for uneven kernels, else static)\n"
+        "  --decomp block | cyclic[,CHUNK]\n"
+        "                     how 1-D work items are dealt to MPI ranks (default cyclic\n"
+        "                     for uneven kernels, else block; 2-D kernels use block tiles)\n"
+        "  --output FILE      append one JSON object per run to FILE (JSON Lines)\n"
+        "  --layout           print host, rank, pid, thread and CPU core of every thread\n"
+        "                     and warn when threads share a core\n"
+        "  --list             list kernels, their sizes and presets\n"
+        "  --help, --version\n"
+        "\n"
+        "exit status: 0 verified, 1 run-time error, 2 usage error, 3 verification failed\n",
+        prog);
 }
 
 void cli_print_kernels(void)
 {
     for (size_t i = 0; kernel_at(i) != NULL; i++) {
         const kernel *k = kernel_at(i);
-        printf("%s\n    %s\n    --size   %s\n    --iters  %s (default %lld)\n    presets ",
-               k->name, k->summary, k->size_help, k->iters_help, (long long)k->default_iters);
+        printf("%s\n    %s\n    --size   %s\n    --iters  %s (default %lld)\n    presets ", k->name,
+               k->summary, k->size_help, k->iters_help, (long long)k->default_iters);
         for (int p = 0; p < KERNEL_PRESETS; p++) {
             printf("%s %s=", p ? "," : "", kernel_preset_names[p]);
             for (int d = 0; d < k->size_dims && k->presets[p][d] > 0; d++)

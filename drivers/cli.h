@@ -23,7 +23,7 @@ typedef struct cli_options {
     cli_action action;
     const kernel *kern;
     kernel_params params;
-    char size_text[64];   /* as given (preset name or numbers) */
+    char size_text[64]; /* as given (preset name or numbers) */
     int64_t reps, warmup;
     par_schedule schedule;
     int schedule_given;

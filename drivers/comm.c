@@ -26,8 +26,7 @@ static void comm_check_mpi(int rc, const char *file, int line, const char *call)
     char text[MPI_MAX_ERROR_STRING + 128];
     char mpi_text[MPI_MAX_ERROR_STRING];
     int len = 0;
-    if (rc == MPI_SUCCESS)
-        return;
+    if (rc == MPI_SUCCESS) return;
     if (MPI_Error_string(rc, mpi_text, &len) != MPI_SUCCESS)
         snprintf(mpi_text, sizeof mpi_text, "MPI error code %d", rc);
     snprintf(text, sizeof text, "%s failed: %s", call, mpi_text);
@@ -38,11 +37,16 @@ static void comm_check_mpi(int rc, const char *file, int line, const char *call)
 static const char *comm_level_name(int level)
 {
     switch (level) {
-    case MPI_THREAD_SINGLE: return "MPI_THREAD_SINGLE";
-    case MPI_THREAD_FUNNELED: return "MPI_THREAD_FUNNELED";
-    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
-    case MPI_THREAD_MULTIPLE: return "MPI_THREAD_MULTIPLE";
-    default: return "unknown";
+    case MPI_THREAD_SINGLE:
+        return "MPI_THREAD_SINGLE";
+    case MPI_THREAD_FUNNELED:
+        return "MPI_THREAD_FUNNELED";
+    case MPI_THREAD_SERIALIZED:
+        return "MPI_THREAD_SERIALIZED";
+    case MPI_THREAD_MULTIPLE:
+        return "MPI_THREAD_MULTIPLE";
+    default:
+        return "unknown";
     }
 }
 
@@ -78,12 +82,30 @@ int comm_finalize(int code)
     return code;
 }
 
-int comm_rank(void) { return comm_my_rank; }
-int comm_size(void) { return comm_nranks; }
-int comm_is_mpi(void) { return 1; }
-const char *comm_library(void) { return comm_library_text; }
-const char *comm_thread_level(void) { return comm_level_text; }
-void comm_barrier(void) { SK_MPI(MPI_Barrier(MPI_COMM_WORLD)); }
+int comm_rank(void)
+{
+    return comm_my_rank;
+}
+int comm_size(void)
+{
+    return comm_nranks;
+}
+int comm_is_mpi(void)
+{
+    return 1;
+}
+const char *comm_library(void)
+{
+    return comm_library_text;
+}
+const char *comm_thread_level(void)
+{
+    return comm_level_text;
+}
+void comm_barrier(void)
+{
+    SK_MPI(MPI_Barrier(MPI_COMM_WORLD));
+}
 
 int comm_ranks_on_node(void)
 {
@@ -142,24 +164,21 @@ static void comm_halo_dim(const comm_halo *h, int d, char *sendbuf[2], char *rec
     for (int s = 0; s < 2; s++) {
         int f = 2 * d + s;
         size_t n = h->face_bytes(h->ctx, f);
-        if (h->neighbor[f] < 0)
-            continue;
+        if (h->neighbor[f] < 0) continue;
         SK_CHECK(n <= (size_t)0x7fffffff, "halo face too large for one message");
         SK_MPI(MPI_Irecv(recvbuf[s], (int)n, MPI_BYTE, h->neighbor[f], 1 - s, MPI_COMM_WORLD,
                          &req[nreq++]));
     }
     for (int s = 0; s < 2; s++) {
         int f = 2 * d + s;
-        if (h->neighbor[f] < 0)
-            continue;
+        if (h->neighbor[f] < 0) continue;
         h->pack(h->ctx, f, sendbuf[s]);
         SK_MPI(MPI_Isend(sendbuf[s], (int)h->face_bytes(h->ctx, f), MPI_BYTE, h->neighbor[f], s,
                          MPI_COMM_WORLD, &req[nreq++]));
     }
     SK_MPI(MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE));
     for (int s = 0; s < 2; s++)
-        if (h->neighbor[2 * d + s] >= 0)
-            h->unpack(h->ctx, 2 * d + s, recvbuf[s]);
+        if (h->neighbor[2 * d + s] >= 0) h->unpack(h->ctx, 2 * d + s, recvbuf[s]);
 }
 
 #else /* serial bodies: one rank */
@@ -171,25 +190,63 @@ void comm_init(int *argc, char ***argv, int want_threads)
     (void)want_threads;
 }
 
-int comm_finalize(int code) { return code; }
-int comm_rank(void) { return 0; }
-int comm_size(void) { return 1; }
-int comm_is_mpi(void) { return 0; }
-const char *comm_library(void) { return "none"; }
-const char *comm_thread_level(void) { return "none"; }
+int comm_finalize(int code)
+{
+    return code;
+}
+int comm_rank(void)
+{
+    return 0;
+}
+int comm_size(void)
+{
+    return 1;
+}
+int comm_is_mpi(void)
+{
+    return 0;
+}
+const char *comm_library(void)
+{
+    return "none";
+}
+const char *comm_thread_level(void)
+{
+    return "none";
+}
 void comm_barrier(void) {}
-int comm_ranks_on_node(void) { return 1; }
-void comm_sum_u64(uint64_t *v, int n) { (void)v, (void)n; }
-void comm_sum_double(double *v, int n) { (void)v, (void)n; }
-void comm_max_double(double *v, int n) { (void)v, (void)n; }
-void comm_min_double(double *v, int n) { (void)v, (void)n; }
-int comm_all(int ok) { return ok != 0; }
-void comm_bcast(void *buf, size_t n) { (void)buf, (void)n; }
+int comm_ranks_on_node(void)
+{
+    return 1;
+}
+void comm_sum_u64(uint64_t *v, int n)
+{
+    (void)v, (void)n;
+}
+void comm_sum_double(double *v, int n)
+{
+    (void)v, (void)n;
+}
+void comm_max_double(double *v, int n)
+{
+    (void)v, (void)n;
+}
+void comm_min_double(double *v, int n)
+{
+    (void)v, (void)n;
+}
+int comm_all(int ok)
+{
+    return ok != 0;
+}
+void comm_bcast(void *buf, size_t n)
+{
+    (void)buf, (void)n;
+}
 
 void comm_gather(const void *mine, void *all, size_t n)
 {
-    if (n > 0)
-        memmove(all, mine, n);
+    if (n > 0) memmove(all, mine, n);
 }
 
 /* With one rank a neighbour can only be this rank itself (periodic wrap):
@@ -198,11 +255,9 @@ static void comm_halo_dim(const comm_halo *h, int d, char *sendbuf[2], char *rec
 {
     (void)recvbuf;
     for (int s = 0; s < 2; s++)
-        if (h->neighbor[2 * d + s] >= 0)
-            h->pack(h->ctx, 2 * d + s, sendbuf[s]);
+        if (h->neighbor[2 * d + s] >= 0) h->pack(h->ctx, 2 * d + s, sendbuf[s]);
     for (int s = 0; s < 2; s++)
-        if (h->neighbor[2 * d + s] >= 0)
-            h->unpack(h->ctx, 2 * d + s, sendbuf[1 - s]);
+        if (h->neighbor[2 * d + s] >= 0) h->unpack(h->ctx, 2 * d + s, sendbuf[1 - s]);
 }
 
 #endif
@@ -238,16 +293,14 @@ void comm_halo_exchange(const comm_halo *h)
 
 _Noreturn void comm_abort(int code, const char *msg)
 {
-    if (msg != NULL && msg[0] != '\0')
-        fprintf(stderr, "scalekit: %s\n", msg);
+    if (msg != NULL && msg[0] != '\0') fprintf(stderr, "scalekit: %s\n", msg);
     fflush(stdout);
     fflush(stderr);
 #ifdef SCALEKIT_WITH_MPI
     int initialized = 0, finalized = 0;
     MPI_Initialized(&initialized);
     MPI_Finalized(&finalized);
-    if (initialized && !finalized)
-        MPI_Abort(MPI_COMM_WORLD, code);
+    if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, code);
 #endif
     exit(code);
 }

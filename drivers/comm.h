@@ -80,8 +80,7 @@ _Noreturn void comm_fail(const char *file, int line, const char *what);
  * I/O): on failure name rank, file and line and end all ranks. */
 #define SK_CHECK(cond, what)                                                                       \
     do {                                                                                           \
-        if (!(cond))                                                                               \
-            comm_fail(__FILE__, __LINE__, (what));                                                 \
+        if (!(cond)) comm_fail(__FILE__, __LINE__, (what));                                        \
     } while (0)
 
 /* malloc that never returns NULL for n > 0: failure ends all ranks. */

@@ -11,7 +11,10 @@ int64_t decomp_block_lo(int64_t n, int r, int p)
     return q * r + (rem * r) / p;
 }
 
-static int64_t decomp_min(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t decomp_min(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
 
 void decomp_1d_init(decomp_1d *d, int64_t n, int64_t grain, decomp_kind kind, int64_t chunk,
                     int rank, int nranks)
@@ -24,16 +27,15 @@ void decomp_1d_init(decomp_1d *d, int64_t n, int64_t grain, decomp_kind kind, in
     d->kind = kind;
     d->chunk = chunk > 0 ? chunk : 1;
     if (kind == DECOMP_BLOCK) {
-        d->nitems = decomp_block_lo(d->items, rank + 1, nranks) -
-                    decomp_block_lo(d->items, rank, nranks);
+        d->nitems =
+            decomp_block_lo(d->items, rank + 1, nranks) - decomp_block_lo(d->items, rank, nranks);
     } else {
         int64_t blocks = d->items / d->chunk + (d->items % d->chunk != 0);
         int64_t mine = blocks / nranks + (rank < blocks % nranks);
         d->nitems = mine * d->chunk;
         /* The globally last block may be short; it belongs to this rank when
          * its block number (blocks - 1) is dealt to it. */
-        if (mine > 0 && (blocks - 1) % nranks == rank)
-            d->nitems -= blocks * d->chunk - d->items;
+        if (mine > 0 && (blocks - 1) % nranks == rank) d->nitems -= blocks * d->chunk - d->items;
     }
     d->nlocal = 0;
     if (d->nitems > 0) {
@@ -43,8 +45,7 @@ void decomp_1d_init(decomp_1d *d, int64_t n, int64_t grain, decomp_kind kind, in
     }
 }
 
-void decomp_1d_item(const decomp_1d *d, int64_t j, int64_t *global, int64_t *local,
-                    int64_t *count)
+void decomp_1d_item(const decomp_1d *d, int64_t j, int64_t *global, int64_t *local, int64_t *count)
 {
     int64_t item;
     if (d->kind == DECOMP_BLOCK)
@@ -60,8 +61,7 @@ void decomp_dims(int p, int pdims[2])
 {
     int best = 1;
     for (int f = 1; (long)f * f <= p; f++)
-        if (p % f == 0)
-            best = f;
+        if (p % f == 0) best = f;
     pdims[0] = p / best;
     pdims[1] = best;
 }

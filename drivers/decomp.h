@@ -37,15 +37,14 @@ void decomp_1d_init(decomp_1d *d, int64_t n, int64_t grain, decomp_kind kind, in
                     int rank, int nranks);
 /* The j-th local item (0 <= j < nitems): its first global index, first local
  * index and length. */
-void decomp_1d_item(const decomp_1d *d, int64_t j, int64_t *global, int64_t *local,
-                    int64_t *count);
+void decomp_1d_item(const decomp_1d *d, int64_t j, int64_t *global, int64_t *local, int64_t *count);
 
 typedef struct decomp_2d {
-    int64_t n[2];        /* global rows, cols */
-    int pdims[2];        /* ranks along rows, cols */
-    int coord[2];        /* this rank's position */
+    int64_t n[2]; /* global rows, cols */
+    int pdims[2]; /* ranks along rows, cols */
+    int coord[2]; /* this rank's position */
     int64_t lo[2], hi[2];
-    int neighbor[4];     /* ranks across faces (row-low, row-high, col-low, col-high), -1 none */
+    int neighbor[4]; /* ranks across faces (row-low, row-high, col-low, col-high), -1 none */
 } decomp_2d;
 
 /* Factor p into pdims[0] * pdims[1], as square as possible, pdims[0] >= pdims[1]. */

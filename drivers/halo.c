@@ -20,10 +20,18 @@ static double *halo_strip(const kernel_field *f, int face, int inside)
 {
     int64_t h = f->halo, r, c;
     switch (face) {
-    case 0: r = inside ? h : 0, c = h; break;
-    case 1: r = inside ? f->rows : f->rows + h, c = h; break;
-    case 2: r = 0, c = inside ? h : 0; break;
-    default: r = 0, c = inside ? f->cols : f->cols + h; break;
+    case 0:
+        r = inside ? h : 0, c = h;
+        break;
+    case 1:
+        r = inside ? f->rows : f->rows + h, c = h;
+        break;
+    case 2:
+        r = 0, c = inside ? h : 0;
+        break;
+    default:
+        r = 0, c = inside ? f->cols : f->cols + h;
+        break;
     }
     return f->data + r * f->ld + c;
 }

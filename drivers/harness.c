@@ -55,8 +55,7 @@ static double harness_one(harness_prepare_fn prepare, harness_run_fn run, void *
                           double *compute)
 {
     double t0, t;
-    if (prepare != NULL)
-        prepare(ctx);
+    if (prepare != NULL) prepare(ctx);
     comm_barrier();
     t0 = harness_now();
     *compute = run(ctx);

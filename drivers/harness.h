@@ -20,12 +20,12 @@ typedef struct harness_stats {
 
 typedef struct harness_result {
     int64_t reps;
-    double *seconds;      /* reps entries: max over ranks */
-    harness_stats time;   /* of seconds[] */
-    double compute_mine;  /* this rank's mean compute seconds per rep */
-    double compute_min;   /* min over ranks of compute_mine */
-    double compute_max;   /* max over ranks of compute_mine */
-    double compute_mean;  /* mean over ranks */
+    double *seconds;     /* reps entries: max over ranks */
+    harness_stats time;  /* of seconds[] */
+    double compute_mine; /* this rank's mean compute seconds per rep */
+    double compute_min;  /* min over ranks of compute_mine */
+    double compute_max;  /* max over ranks of compute_mine */
+    double compute_mean; /* mean over ranks */
 } harness_result;
 
 typedef void (*harness_prepare_fn)(void *ctx);

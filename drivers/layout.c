@@ -35,8 +35,7 @@ static void layout_cpus(char *out, size_t n)
     }
     for (size_t c = 0; c < (size_t)CPU_SETSIZE && len + 16 < n; c++) {
         size_t e = c;
-        if (!CPU_ISSET(c, &set))
-            continue;
+        if (!CPU_ISSET(c, &set)) continue;
         while (e + 1 < (size_t)CPU_SETSIZE && CPU_ISSET(e + 1, &set))
             e++;
         len += (size_t)snprintf(out + len, n - len, e > c ? "%s%zu-%zu" : "%s%zu", len ? "," : "",
@@ -51,8 +50,7 @@ static void layout_thread(void *arg, int thread, int nthreads)
     layout_entry *e;
     volatile double sink = 0.0;
     double until = harness_now() + 0.05;
-    if (thread >= c->max)
-        return;
+    if (thread >= c->max) return;
     while (harness_now() < until)
         sink += 1.0;
     e = &c->mine[thread];
@@ -88,8 +86,7 @@ void layout_sample(layout_table *t)
     c.mine = SK_MALLOC((size_t)c.max * sizeof *c.mine);
     for (int i = 0; i < c.max; i++)
         c.mine[i].rank = -1; /* slots of threads this rank does not have */
-    if (gethostname(c.host, sizeof c.host) != 0)
-        snprintf(c.host, sizeof c.host, "unknown");
+    if (gethostname(c.host, sizeof c.host) != 0) snprintf(c.host, sizeof c.host, "unknown");
     c.host[sizeof c.host - 1] = '\0';
     par_team(layout_thread, &c);
     t->n = c.max * comm_size();

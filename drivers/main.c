@@ -26,16 +26,15 @@ static const char *main_model(void)
 /* Print what --help/--version/--list asked for (rank 0). */
 static int main_info(const cli_options *o, const char *prog)
 {
-    if (comm_rank() != 0)
-        return CLI_EXIT_OK;
+    if (comm_rank() != 0) return CLI_EXIT_OK;
     if (o->action == CLI_HELP)
         cli_print_help(prog);
     else if (o->action == CLI_LIST)
         cli_print_kernels();
     else
-        printf("scalekit-%s %s (record schema %d, git %s, %s, MPI: %s, OpenMP: %s)\n",
-               main_model(), SCALEKIT_VERSION, SCALEKIT_SCHEMA, SCALEKIT_GIT_COMMIT,
-               SCALEKIT_COMPILER, comm_library(), par_version());
+        printf("scalekit-%s %s (record schema %d, git %s, %s, MPI: %s, OpenMP: %s)\n", main_model(),
+               SCALEKIT_VERSION, SCALEKIT_SCHEMA, SCALEKIT_GIT_COMMIT, SCALEKIT_COMPILER,
+               comm_library(), par_version());
     return CLI_EXIT_OK;
 }
 
@@ -45,8 +44,7 @@ static int main_check_output(const cli_options *o)
 {
     int ok = 1;
     char err[256];
-    if (o->output == NULL)
-        return CLI_EXIT_OK;
+    if (o->output == NULL) return CLI_EXIT_OK;
     if (comm_rank() == 0 && jsonl_check_writable(o->output, err, sizeof err) != 0) {
         fprintf(stderr, "scalekit: --output: %s\n", err);
         ok = 0;
@@ -61,25 +59,21 @@ static int main_run(const cli_options *o, int argc, char **argv)
     layout_table layout = {0};
     run_report report;
     int rc = main_check_output(o);
-    if (rc != CLI_EXIT_OK)
-        return rc;
+    if (rc != CLI_EXIT_OK) return rc;
     record_gather(&ctx, main_model(), argc, argv);
     if (o->layout) {
         layout_sample(&layout);
         ctx.layout = &layout;
-        if (comm_rank() == 0)
-            layout_print(&layout);
+        if (comm_rank() == 0) layout_print(&layout);
     }
     rc = run_kernel(o, &report);
     if (rc == CLI_EXIT_OK) {
         if (comm_rank() == 0) {
             record_print_summary(o, &ctx, &report);
-            if (o->output != NULL && record_write(o, &ctx, &report) != 0)
-                rc = CLI_EXIT_FAIL;
+            if (o->output != NULL && record_write(o, &ctx, &report) != 0) rc = CLI_EXIT_FAIL;
         }
         comm_bcast(&rc, sizeof rc);
-        if (rc == CLI_EXIT_OK && !report.verdict.ok)
-            rc = CLI_EXIT_VERIFY;
+        if (rc == CLI_EXIT_OK && !report.verdict.ok) rc = CLI_EXIT_VERIFY;
         run_report_free(&report);
     }
     layout_free(&layout);
@@ -94,11 +88,9 @@ int main(int argc, char **argv)
     const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     comm_init(&argc, &argv, par_is_threaded());
     if (cli_parse(argc, argv, &o, err, sizeof err) != 0) {
-        if (comm_rank() == 0)
-            fprintf(stderr, "%s: %s\n", prog, err);
+        if (comm_rank() == 0) fprintf(stderr, "%s: %s\n", prog, err);
         return comm_finalize(CLI_EXIT_USAGE);
     }
-    if (o.action != CLI_RUN)
-        return comm_finalize(main_info(&o, prog));
+    if (o.action != CLI_RUN) return comm_finalize(main_info(&o, prog));
     return comm_finalize(main_run(&o, argc, argv));
 }

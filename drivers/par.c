@@ -64,8 +64,7 @@ static void par_set_schedule(const par_schedule *s)
 }
 #endif
 
-void par_for(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx,
-             kernel_result *out)
+void par_for(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx, kernel_result *out)
 {
     memset(out, 0, sizeof *out);
 #ifdef _OPENMP

@@ -38,8 +38,7 @@ typedef void (*par_item_fn)(void *ctx, int64_t item, kernel_result *part);
 
 /* Run fn over items [0, nitems) with the given schedule and combine the
  * per-thread partials into *out (which is zeroed first). */
-void par_for(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx,
-             kernel_result *out);
+void par_for(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx, kernel_result *out);
 
 /* Run fn(ctx, thread, nthreads) once on every thread of a team. */
 typedef void (*par_team_fn)(void *ctx, int thread, int nthreads);

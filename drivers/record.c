@@ -45,13 +45,10 @@ void record_gather(record_context *ctx, const char *model, int argc, char **argv
     gmtime_r(&now, &utc);
     strftime(ctx->timestamp, sizeof ctx->timestamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
     memset(host, 0, sizeof host);
-    if (gethostname(host, sizeof host - 1) != 0)
-        snprintf(host, sizeof host, "unknown");
-    if (comm_rank() == 0)
-        ctx->hosts = SK_MALLOC((size_t)ctx->ranks * sizeof *ctx->hosts);
+    if (gethostname(host, sizeof host - 1) != 0) snprintf(host, sizeof host, "unknown");
+    if (comm_rank() == 0) ctx->hosts = SK_MALLOC((size_t)ctx->ranks * sizeof *ctx->hosts);
     comm_gather(host, ctx->hosts, sizeof host);
-    if (comm_rank() == 0)
-        ctx->nodes = record_count_nodes(ctx->hosts, ctx->ranks);
+    if (comm_rank() == 0) ctx->nodes = record_count_nodes(ctx->hosts, ctx->ranks);
 }
 
 void record_context_free(record_context *ctx)
@@ -94,8 +91,7 @@ void record_print_summary(const cli_options *o, const record_context *ctx, const
            r->timing.compute_mean > 0 ? r->timing.compute_max / r->timing.compute_mean : 1.0);
     printf("  result     %s: %s  [%s: %s]\n", v->value_name ? v->value_name : "value", v->got,
            v->ok ? "verified" : "VERIFICATION FAILED", v->method);
-    if (!v->ok)
-        printf("  expected   %s\n  got        %s\n", v->expected, v->got);
+    if (!v->ok) printf("  expected   %s\n  got        %s\n", v->expected, v->got);
     fflush(stdout);
 }
 
@@ -207,8 +203,7 @@ static void record_layout(json *j, const layout_table *t)
     json_array_begin(j, "layout");
     for (int i = 0; i < t->n; i++) {
         const layout_entry *e = &t->entry[i];
-        if (e->rank < 0)
-            continue;
+        if (e->rank < 0) continue;
         json_object_begin(j, NULL);
         json_string(j, "host", e->host);
         json_int(j, "rank", e->rank);
@@ -240,8 +235,7 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
     record_timing(&j, o, r);
     record_result(&j, r);
     record_provenance(&j, ctx);
-    if (ctx->layout != NULL)
-        record_layout(&j, ctx->layout);
+    if (ctx->layout != NULL) record_layout(&j, ctx->layout);
     json_object_end(&j);
     if (!json_ok(&j)) {
         fprintf(stderr, "scalekit: out of memory building the result record; nothing written\n");

@@ -16,11 +16,11 @@ enum { RECORD_HOST_LEN = 64 };
 
 /* Where and how the run happened. Filled collectively by record_gather(). */
 typedef struct record_context {
-    const char *model;          /* seq, omp, mpi, hybrid */
-    int ranks, threads;         /* threads per rank */
-    int nodes;                  /* distinct hostnames */
+    const char *model;              /* seq, omp, mpi, hybrid */
+    int ranks, threads;             /* threads per rank */
+    int nodes;                      /* distinct hostnames */
     char (*hosts)[RECORD_HOST_LEN]; /* rank 0: one per rank */
-    char timestamp[32];         /* UTC, ISO 8601, at the start of the run */
+    char timestamp[32];             /* UTC, ISO 8601, at the start of the run */
     int argc;
     char **argv;
     const layout_table *layout; /* NULL unless --layout */

@@ -40,8 +40,7 @@ static void run_span(const run_ctx *c, int64_t i, kernel_span *s)
     s->local = i * c->k->grain;
     s->global = c->dom.lo[0] + s->local;
     s->count = c->dom.hi[0] - c->dom.lo[0] - s->local;
-    if (s->count > c->k->grain)
-        s->count = c->k->grain;
+    if (s->count > c->k->grain) s->count = c->k->grain;
 }
 
 static void run_item_init(void *ctx, int64_t i, kernel_result *part)
@@ -76,8 +75,7 @@ static void run_prepare(void *ctx)
     run_ctx *c = ctx;
     par_schedule st = {PAR_STATIC, 0};
     kernel_result unused;
-    if (c->k->init != NULL)
-        par_for(c->nitems, &st, run_item_init, c, &unused);
+    if (c->k->init != NULL) par_for(c->nitems, &st, run_item_init, c, &unused);
 }
 
 static double run_once(void *ctx)
@@ -92,8 +90,7 @@ static double run_once(void *ctx)
         }
         t0 = harness_now();
         par_for(c->nitems, &c->opt->schedule, run_item_work, c, &c->local);
-        if (c->k->iteration_end != NULL)
-            c->k->iteration_end(c->state);
+        if (c->k->iteration_end != NULL) c->k->iteration_end(c->state);
         compute += harness_now() - t0;
     }
     return compute;
@@ -152,11 +149,10 @@ static int run_check_memory(const run_ctx *c)
     double need[1], have;
     int local_ranks = comm_ranks_on_node();
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    need[0] = c->k->local_bytes(&c->opt->params, &c->dom);
+    need[0] = c->k->local_bytes ? c->k->local_bytes(&c->opt->params, &c->dom) : 0.0;
     have = pages > 0 && page > 0 ? (double)pages * (double)page : 0.0;
     comm_max_double(need, 1);
-    if (comm_all(have <= 0.0 || need[0] * local_ranks <= 0.9 * have))
-        return CLI_EXIT_OK;
+    if (comm_all(have <= 0.0 || need[0] * local_ranks <= 0.9 * have)) return CLI_EXIT_OK;
     if (comm_rank() == 0)
         fprintf(stderr,
                 "scalekit: %s at this --size needs up to %.2f GiB per rank, more than 90%% of "
@@ -168,11 +164,14 @@ static int run_check_memory(const run_ctx *c)
 
 static void run_setup_state(run_ctx *c)
 {
+    if (c->k->create == NULL)
+        return; /* stateless kernel */
     c->state = c->k->create(&c->opt->params, &c->dom);
     if (!comm_all(c->state != NULL)) {
         if (comm_rank() == 0)
-            fprintf(stderr, "scalekit: %s: out of memory creating the kernel state; use a "
-                            "smaller --size\n",
+            fprintf(stderr,
+                    "scalekit: %s: out of memory creating the kernel state; use a "
+                    "smaller --size\n",
                     c->k->name);
         comm_abort(1, NULL);
     }
@@ -187,8 +186,7 @@ static void run_setup_state(run_ctx *c)
 static void run_verify(run_ctx *c, run_report *rep)
 {
     kernel_result *r = &rep->result;
-    if (c->k->finish != NULL)
-        par_for(c->nitems, &c->opt->schedule, run_item_finish, c, &c->local);
+    if (c->k->finish != NULL) par_for(c->nitems, &c->opt->schedule, run_item_finish, c, &c->local);
     *r = c->local;
     comm_sum_u64(r->count, KERNEL_COUNTS);
     comm_sum_double(r->sum, KERNEL_SUMS);
@@ -216,16 +214,18 @@ int run_kernel(const cli_options *o, run_report *rep)
     c.opt = o;
     c.k = o->kern;
     rc = run_decompose(&c, rep);
-    if (rc == CLI_EXIT_OK)
-        rc = run_check_memory(&c);
-    if (rc != CLI_EXIT_OK)
-        return rc;
+    if (rc == CLI_EXIT_OK) rc = run_check_memory(&c);
+    if (rc != CLI_EXIT_OK) return rc;
     rep->local_items = c.nitems;
     run_setup_state(&c);
     harness_run(o->warmup, o->reps, run_prepare, run_once, &c, &rep->timing);
     run_verify(&c, rep);
-    c.k->destroy(c.state);
+    if (c.k->destroy != NULL)
+        c.k->destroy(c.state);
     return CLI_EXIT_OK;
 }
 
-void run_report_free(run_report *rep) { harness_free(&rep->timing); }
+void run_report_free(run_report *rep)
+{
+    harness_free(&rep->timing);
+}

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void json_init(json *j) { memset(j, 0, sizeof *j); }
+void json_init(json *j)
+{
+    memset(j, 0, sizeof *j);
+}
 
 void json_free(json *j)
 {
@@ -18,14 +21,16 @@ void json_free(json *j)
     json_init(j);
 }
 
-int json_ok(const json *j) { return !j->failed && j->depth == 0; }
+int json_ok(const json *j)
+{
+    return !j->failed && j->depth == 0;
+}
 
 static void json_reserve(json *j, size_t extra)
 {
     size_t cap = j->cap ? j->cap : 1024;
     char *p;
-    if (j->failed || j->len + extra + 1 <= j->cap)
-        return;
+    if (j->failed || j->len + extra + 1 <= j->cap) return;
     while (cap < j->len + extra + 1)
         cap *= 2;
     p = realloc(j->text, cap);
@@ -40,8 +45,7 @@ static void json_reserve(json *j, size_t extra)
 static void json_raw(json *j, const char *s, size_t n)
 {
     json_reserve(j, n);
-    if (j->failed)
-        return;
+    if (j->failed) return;
     memcpy(j->text + j->len, s, n);
     j->len += n;
     j->text[j->len] = '\0';
@@ -80,8 +84,7 @@ static void json_quoted(json *j, const char *s)
 /* Separator and key before a new member or element. */
 static void json_member(json *j, const char *key)
 {
-    if (j->depth > 0 && j->count[j->depth - 1]++ > 0)
-        json_raw(j, ",", 1);
+    if (j->depth > 0 && j->count[j->depth - 1]++ > 0) json_raw(j, ",", 1);
     if (key != NULL) {
         json_quoted(j, key);
         json_raw(j, ":", 1);
@@ -109,10 +112,22 @@ static void json_close(json *j, const char *bracket)
     json_raw(j, bracket, 1);
 }
 
-void json_object_begin(json *j, const char *key) { json_open(j, key, "{"); }
-void json_object_end(json *j) { json_close(j, "}"); }
-void json_array_begin(json *j, const char *key) { json_open(j, key, "["); }
-void json_array_end(json *j) { json_close(j, "]"); }
+void json_object_begin(json *j, const char *key)
+{
+    json_open(j, key, "{");
+}
+void json_object_end(json *j)
+{
+    json_close(j, "}");
+}
+void json_array_begin(json *j, const char *key)
+{
+    json_open(j, key, "[");
+}
+void json_array_end(json *j)
+{
+    json_close(j, "]");
+}
 
 void json_string(json *j, const char *key, const char *value)
 {

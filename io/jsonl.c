@@ -45,8 +45,7 @@ int jsonl_check_writable(const char *path, char *err, size_t errlen)
 static int jsonl_fail(int fd, char *err, size_t errlen, const char *what, const char *path)
 {
     snprintf(err, errlen, "%s '%s': %s", what, path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     return -1;
 }
 
@@ -78,9 +77,7 @@ int jsonl_append(const char *path, const char *line, char *err, size_t errlen)
         errno = saved;
         return jsonl_fail(fd, err, errlen, "cannot write", path);
     }
-    if (fsync(fd) != 0 && errno != EINVAL)
-        return jsonl_fail(fd, err, errlen, "cannot sync", path);
-    if (close(fd) != 0)
-        return jsonl_fail(-1, err, errlen, "cannot close", path);
+    if (fsync(fd) != 0 && errno != EINVAL) return jsonl_fail(fd, err, errlen, "cannot sync", path);
+    if (close(fd) != 0) return jsonl_fail(-1, err, errlen, "cannot close", path);
     return 0;
 }

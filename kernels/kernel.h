@@ -93,14 +93,14 @@ typedef struct kernel {
     const char *summary;   /* one line for --help */
     const char *size_help; /* e.g. "N (count primes <= N)" */
     const char *iters_help;
-    int size_dims;         /* how many size numbers it accepts (1..3) */
+    int size_dims;                                     /* how many size numbers it accepts (1..3) */
     int64_t presets[KERNEL_PRESETS][KERNEL_SIZE_DIMS]; /* 0 = use default */
     int64_t size_defaults[KERNEL_SIZE_DIMS]; /* for omitted trailing numbers; 0 = copy size[0] */
     int64_t default_iters;
-    int dims;   /* decomposition: 1 (index range) or 2 (row x col tiles) */
-    int halo;   /* halo width (dims == 2), 0 if none */
-    int uneven; /* cost per index varies: drivers deal items cyclically by default */
-    int64_t grain; /* indices (1-D) or rows (2-D) per work item */
+    int dims;              /* decomposition: 1 (index range) or 2 (row x col tiles) */
+    int halo;              /* halo width (dims == 2), 0 if none */
+    int uneven;            /* cost per index varies: drivers deal items cyclically by default */
+    int64_t grain;         /* indices (1-D) or rows (2-D) per work item */
     const char *rate_unit; /* e.g. "GB/s" */
     double rate_scale;     /* rate = work_units / seconds * rate_scale */
 
@@ -109,12 +109,14 @@ typedef struct kernel {
     int (*check)(const kernel_params *p, char *err, size_t errlen);
     /* Global extent along axis 0 (1-D: indices; 2-D: rows) and 1 (cols). */
     int64_t (*extent)(const kernel_params *p, int axis);
-    /* Bytes this process will allocate for domain d (for memory checks). */
+    /* Optional (NULL for a stateless kernel, whose state is then NULL):
+     * bytes this process will allocate for domain d, for memory checks. */
     double (*local_bytes)(const kernel_params *p, const kernel_domain *d);
-    /* Allocate the local state (do not touch large arrays: init() does, in
-     * parallel, for first-touch placement). Return NULL if out of memory. */
+    /* Optional: allocate the local state (do not touch large arrays: init()
+     * does, in parallel, for first-touch placement). Return NULL if out of
+     * memory. */
     void *(*create)(const kernel_params *p, const kernel_domain *d);
-    void (*destroy)(void *state);
+    void (*destroy)(void *state); /* optional */
     /* Optional: (re)initialise the span's data before a timed run. */
     void (*init)(void *state, const kernel_span *s);
     /* One iteration's work on a span; may add to the partial result. */
