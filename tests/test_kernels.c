@@ -1,0 +1,604 @@
+/*
+ * test_kernels.c - unit tests for the kernels and the registry, in process.
+ *
+ * Kernels are driven by a tiny simulated driver: a 1-D domain is dealt to
+ * several "ranks" in cyclic blocks, each rank's blocks are cut into spans
+ * (standing in for threads) with their own partial results, and partials are
+ * combined with the driver rules (count: sum, sum: sum, max: max). The 2-D
+ * stencil is run on tiles whose halos this file copies by hand. Invariant:
+ * every result must be independent of the split. Exits non-zero on any
+ * failure; the last line printed is "N passed, N failed".
+ */
+#include "kernel.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int tests_passed, tests_failed;
+
+#define CHECK(cond) check_report((cond) ? 1 : 0, #cond, __FILE__, __LINE__)
+
+static void check_report(int ok, const char *what, const char *file, int line)
+{
+    if (ok) {
+        tests_passed++;
+        return;
+    }
+    tests_failed++;
+    fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
+}
+
+/* ---- simulated driver ------------------------------------------------- */
+
+enum { PHASE_INIT, PHASE_WORK, PHASE_FINISH };
+
+static void result_combine(kernel_result *into, const kernel_result *part)
+{
+    for (int i = 0; i < KERNEL_COUNTS; i++)
+        into->count[i] += part->count[i];
+    for (int i = 0; i < KERNEL_SUMS; i++)
+        into->sum[i] += part->sum[i];
+    for (int i = 0; i < KERNEL_MAXES; i++)
+        into->max[i] = part->max[i] > into->max[i] ? part->max[i] : into->max[i];
+}
+
+/* Run one phase on every span, each span with its own zeroed partial. */
+static void spans_apply(const kernel *k, void *st, const kernel_span *sp, size_t n, int phase,
+                        kernel_result *acc)
+{
+    for (size_t i = 0; i < n; i++) {
+        kernel_result part;
+        memset(&part, 0, sizeof part);
+        if (phase == PHASE_INIT)
+            k->init(st, &sp[i]);
+        else if (phase == PHASE_WORK)
+            k->work(st, &sp[i], &part);
+        else
+            k->finish(st, &sp[i], &part);
+        result_combine(acc, &part);
+    }
+}
+
+/* Spans of rank `rank` of `nranks` when blocks of `block` indices of
+ * [0, extent) are dealt cyclically, each block cut into pieces of at most
+ * `piece` indices; *n gets the span count, *nlocal the owned indices. */
+static kernel_span *spans_make(int64_t extent, int nranks, int rank, int64_t block, int64_t piece,
+                               size_t *n, int64_t *nlocal)
+{
+    size_t cap = (size_t)(extent / piece + extent / block + 2), used = 0;
+    kernel_span *sp = malloc(cap * sizeof *sp);
+    int64_t local = 0;
+    for (int64_t b = rank; sp != NULL && b * block < extent; b += nranks) {
+        int64_t end = (b + 1) * block < extent ? (b + 1) * block : extent;
+        for (int64_t g = b * block; g < end; g += piece) {
+            int64_t count = end - g < piece ? end - g : piece;
+            sp[used++] = (kernel_span){.global = g, .local = local, .count = count};
+            local += count;
+        }
+    }
+    *n = used;
+    *nlocal = local;
+    return sp;
+}
+
+/* Run a 1-D kernel for `runs` runs of p->iters iterations on nranks
+ * simulated ranks; out gets the combined result of the last run. */
+static int run_1d(const kernel *k, const kernel_params *p, int nranks, int64_t block, int64_t piece,
+                  int runs, kernel_result *out)
+{
+    memset(out, 0, sizeof *out);
+    int64_t extent = k->extent(p, 0);
+    for (int rank = 0; rank < nranks; rank++) {
+        size_t n;
+        kernel_domain d = {.extent = {extent, k->extent(p, 1)}};
+        kernel_span *sp = spans_make(extent, nranks, rank, block, piece, &n, &d.nlocal);
+        void *st = sp != NULL && k->create != NULL ? k->create(p, &d) : NULL;
+        if (sp == NULL || (k->create != NULL && st == NULL)) {
+            free(sp);
+            return -1;
+        }
+        kernel_result r;
+        memset(&r, 0, sizeof r);
+        for (int run = 0; run < runs; run++) {
+            if (k->init != NULL) spans_apply(k, st, sp, n, PHASE_INIT, &r);
+            for (int64_t it = 0; it < p->iters; it++) {
+                memset(&r, 0, sizeof r);
+                spans_apply(k, st, sp, n, PHASE_WORK, &r);
+                if (k->iteration_end != NULL) k->iteration_end(st);
+            }
+            if (k->finish != NULL) {
+                memset(&r, 0, sizeof r);
+                spans_apply(k, st, sp, n, PHASE_FINISH, &r);
+            }
+        }
+        result_combine(out, &r);
+        if (k->destroy != NULL) k->destroy(st);
+        free(sp);
+    }
+    return 0;
+}
+
+static kernel_params params_make(const kernel *k, int64_t a, int64_t b, int64_t c, int64_t iters)
+{
+    kernel_params p = {.size = {a, b, c}, .iters = iters};
+    kernel_params_fill(k, &p);
+    return p;
+}
+
+static kernel_verdict verdict_of(const kernel *k, const kernel_params *p, const kernel_result *r)
+{
+    kernel_verdict v;
+    memset(&v, 0, sizeof v);
+    k->verify(p, r, &v);
+    return v;
+}
+
+/* Result of a single-domain run (one rank, spans of `piece`). */
+static kernel_result run_single(const kernel *k, const kernel_params *p, int64_t piece)
+{
+    kernel_result r;
+    if (run_1d(k, p, 1, k->extent(p, 0), piece, 1, &r) != 0) memset(&r, 0xff, sizeof r);
+    return r;
+}
+
+/* 1 if check() rejects p with a message "NAME: ..." without a newline; when
+ * `needle` is not NULL the message must contain it. */
+static int rejects(const kernel *k, kernel_params p, const char *needle)
+{
+    char err[256] = "";
+    if (k->check(&p, err, sizeof err) == 0) return 0;
+    size_t len = strlen(err), name = strlen(k->name);
+    return len > name + 2 && strncmp(err, k->name, name) == 0 && err[name] == ':' &&
+           err[len - 1] != '\n' && (needle == NULL || strstr(err, needle) != NULL);
+}
+
+/* ---- registry --------------------------------------------------------- */
+
+static void test_registry_table(void)
+{
+    static const char *const names[] = {"primes", "pi", "mandelbrot", "stencil", "triad"};
+    for (size_t i = 0; i < 5; i++) {
+        const kernel *k = kernel_at(i);
+        CHECK(k != NULL && strcmp(k->name, names[i]) == 0);
+        CHECK(kernel_find(names[i]) == k);
+    }
+    CHECK(kernel_at(5) == NULL);
+    CHECK(kernel_find("nope") == NULL);
+    CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_SMALL], "small") == 0);
+    CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_MEDIUM], "medium") == 0);
+    CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_LARGE], "large") == 0);
+}
+
+static void test_registry_fill(void)
+{
+    const kernel *m = kernel_find("mandelbrot"), *s = kernel_find("stencil");
+    kernel_params p = params_make(m, 800, 0, 0, 0);
+    CHECK(p.size[0] == 800 && p.size[1] == 800 && p.size[2] == 1000 && p.iters == 1);
+    p = params_make(m, 800, 600, 0, 3);
+    CHECK(p.size[1] == 600 && p.size[2] == 1000 && p.iters == 3);
+    p = params_make(s, 10, 0, 0, 0);
+    CHECK(p.size[0] == 10 && p.size[1] == 10 && p.size[2] == 0 && p.iters == 100);
+    p = params_make(kernel_find("primes"), 10, 0, 0, 0);
+    CHECK(p.size[1] == 0 && p.size[2] == 0 && p.iters == 1);
+}
+
+static void test_registry_kernel(const kernel *k)
+{
+    CHECK(k->summary != NULL && k->size_help != NULL && k->iters_help != NULL);
+    CHECK(k->size_dims >= 1 && k->size_dims <= KERNEL_SIZE_DIMS);
+    CHECK(k->dims == 1 || (k->dims == 2 && k->halo >= 1 && k->field != NULL));
+    CHECK(k->grain >= 1 && k->rate_scale > 0 && k->rate_unit != NULL && k->default_iters >= 1);
+    CHECK(k->check && k->extent && k->work && k->verify && k->work_units);
+    /* State is optional, but create and destroy come as a pair. */
+    CHECK((k->create == NULL) == (k->destroy == NULL));
+    for (int i = 0; i < KERNEL_PRESETS; i++) {
+        kernel_params p = {.iters = 0};
+        memcpy(p.size, k->presets[i], sizeof p.size);
+        kernel_params_fill(k, &p);
+        char err[256] = "";
+        CHECK(k->check(&p, err, sizeof err) == 0);
+    }
+    kernel_params ok = params_make(k, 10, 0, 0, 0);
+    kernel_params bad = ok;
+    bad.size[0] = 0;
+    CHECK(rejects(k, bad, NULL));
+    bad = ok;
+    bad.iters = 0;
+    CHECK(rejects(k, bad, "iters"));
+    for (int i = 1; i < k->size_dims; i++) {
+        bad = ok;
+        bad.size[i] = -1;
+        CHECK(rejects(k, bad, NULL));
+    }
+}
+
+static void test_registry(void)
+{
+    test_registry_table();
+    test_registry_fill();
+    for (size_t i = 0; kernel_at(i) != NULL; i++)
+        test_registry_kernel(kernel_at(i));
+}
+
+/* ---- primes ----------------------------------------------------------- */
+
+static const uint64_t pi_pow10[] = {0, 4, 25, 168, 1229, 9592, 78498, 664579};
+
+static int primes_verifies(int64_t n, uint64_t count, const char *method)
+{
+    const kernel *k = kernel_find("primes");
+    kernel_params p = params_make(k, n, 0, 0, 1);
+    kernel_result r = {.count = {count}};
+    kernel_verdict v = verdict_of(k, &p, &r);
+    return v.ok && strcmp(v.method, method) == 0 && v.ivalue == count &&
+           v.dvalue == (double)count && v.value_is_integer &&
+           strcmp(v.value_name, "prime_count") == 0;
+}
+
+static void test_primes_table(void)
+{
+    const kernel *k = kernel_find("primes");
+    int64_t n = 1;
+    for (int e = 0; e <= 7; e++, n *= 10) {
+        char method[32];
+        snprintf(method, sizeof method, "table pi(10^%d)", e);
+        if (e <= 6) {
+            kernel_params p = params_make(k, n, 0, 0, 1);
+            kernel_result r = run_single(k, &p, 4096);
+            CHECK(r.count[0] == pi_pow10[e]);
+        }
+        CHECK(primes_verifies(n, pi_pow10[e], method));
+        CHECK(!primes_verifies(n, pi_pow10[e] + 1, method));
+        /* 10^e is not prime, so the sieve must agree with the table. */
+        if (e >= 1) CHECK(primes_verifies(n - 1, pi_pow10[e], "segmented sieve"));
+    }
+    kernel_params p = params_make(k, 1000000, 0, 0, 1);
+    kernel_result r = {.count = {78497}};
+    kernel_verdict v = verdict_of(k, &p, &r);
+    CHECK(!v.ok && strcmp(v.expected, "78498") == 0 && strcmp(v.got, "78497") == 0);
+    /* pi(2^30) = 54400028 (OEIS A007053): the sieve with segments > 32 KiB. */
+    CHECK(primes_verifies(INT64_C(1) << 30, 54400028, "segmented sieve"));
+}
+
+static void test_primes_sieve(void)
+{
+    static const int64_t fixed[] = {0,     2,     3,     5,     6,     7,     8,
+                                    9,     11,    24,    25,    26,    97,    101,
+                                    121,   1023,  1024,  4095,  9973,  10007, 32767,
+                                    32768, 32769, 65535, 65536, 65537, 99991, 131071};
+    const kernel *k = kernel_find("primes");
+    uint64_t seed = 12345;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] + 6; i++) {
+        int64_t n =
+            (int64_t)i < (int64_t)(sizeof fixed / sizeof fixed[0])
+                ? fixed[i]
+                : (int64_t)((seed = seed * 6364136223846793005u + 1442695040888963407u) >> 46);
+        kernel_params p = params_make(k, n, 0, 0, 1);
+        kernel_result r = run_single(k, &p, 1000);
+        CHECK(primes_verifies(n, r.count[0], "segmented sieve"));
+        CHECK(!primes_verifies(n, r.count[0] + 1, "segmented sieve"));
+    }
+}
+
+static void test_primes_split(void)
+{
+    const kernel *k = kernel_find("primes");
+    kernel_params p = params_make(k, 200003, 0, 0, 2);
+    kernel_result one = run_single(k, &p, 200004), a, b;
+    CHECK(run_1d(k, &p, 3, 256, 100, 1, &a) == 0 && a.count[0] == one.count[0]);
+    CHECK(run_1d(k, &p, 7, 1000, 333, 2, &b) == 0 && b.count[0] == one.count[0]);
+    CHECK(verdict_of(k, &p, &a).ok);
+    CHECK(k->extent(&p, 0) == 200004 && k->uneven == 1);
+    CHECK(k->work_units(&p, &a) == 200004.0 * 2.0);
+    CHECK(rejects(k, params_make(k, INT64_C(1000000000001), 0, 0, 1), "1000000000000"));
+    CHECK(!rejects(k, params_make(k, INT64_C(1000000000000), 0, 0, 1), NULL));
+}
+
+/* ---- pi --------------------------------------------------------------- */
+
+#define PI_GOLDEN_HITS UINT64_C(785590) /* S = 10^6: fixes the generator */
+
+static void test_pi(void)
+{
+    const kernel *k = kernel_find("pi");
+    kernel_params p = params_make(k, 1000000, 0, 0, 1);
+    kernel_result one = run_single(k, &p, 4096), a, b;
+    CHECK(one.count[0] == PI_GOLDEN_HITS);
+    CHECK(run_1d(k, &p, 3, 4096, 1000, 1, &a) == 0 && a.count[0] == PI_GOLDEN_HITS);
+    CHECK(run_1d(k, &p, 5, 12345, 12345, 2, &b) == 0 && b.count[0] == PI_GOLDEN_HITS);
+    kernel_verdict v = verdict_of(k, &p, &one);
+    CHECK(v.ok && !v.value_is_integer && v.dvalue == 4.0 * 785590.0 / 1e6);
+    CHECK(strstr(v.got, "785590") != NULL && strcmp(v.value_name, "pi_estimate") == 0);
+    /* 6 sigma at S = 10^6 is 0.00985, i.e. ~2463 hits around 785398. */
+    kernel_result r = {.count = {785398 + 2400}};
+    CHECK(verdict_of(k, &p, &r).ok);
+    r.count[0] = 785398 + 2520;
+    CHECK(!verdict_of(k, &p, &r).ok);
+    r.count[0] = 785398 - 2520;
+    CHECK(!verdict_of(k, &p, &r).ok);
+    p = params_make(k, 1000000, 0, 0, 3);
+    CHECK(k->work_units(&p, &one) == 3e6);
+    CHECK(rejects(k, params_make(k, (INT64_C(1) << 62) + 1, 0, 0, 1), "2^62"));
+    CHECK(!rejects(k, params_make(k, INT64_C(1) << 62, 0, 0, 1), NULL));
+}
+
+/* ---- mandelbrot ------------------------------------------------------- */
+
+static void test_mandelbrot_small(int64_t w, int64_t h, int64_t maxit)
+{
+    const kernel *k = kernel_find("mandelbrot");
+    kernel_params p = params_make(k, w, h, maxit, 2);
+    kernel_result one = run_single(k, &p, 1), a, b;
+    CHECK(run_1d(k, &p, 3, 1, 1, 1, &a) == 0 && a.count[0] == one.count[0]);
+    CHECK(run_1d(k, &p, 2, 5, 2, 2, &b) == 0 && b.count[0] == one.count[0]);
+    CHECK(one.count[0] >= (uint64_t)(w * h) && one.count[0] <= (uint64_t)(w * h * maxit));
+    kernel_verdict v = verdict_of(k, &p, &one);
+    CHECK(v.ok && strcmp(v.method, "recomputed") == 0 && v.ivalue == one.count[0]);
+    one.count[0]++;
+    CHECK(!verdict_of(k, &p, &one).ok);
+    CHECK(k->work_units(&p, &one) == (double)one.count[0] * 2.0);
+    CHECK(k->extent(&p, 0) == h);
+}
+
+static void test_mandelbrot(void)
+{
+    const kernel *k = kernel_find("mandelbrot");
+    test_mandelbrot_small(64, 48, 200);
+    test_mandelbrot_small(37, 53, 1000);
+    kernel_params p = params_make(k, k->presets[KERNEL_PRESET_SMALL][0], 0, 0, 1);
+    kernel_result r;
+    CHECK(run_1d(k, &p, 2, 1, 1, 1, &r) == 0);
+    kernel_verdict v = verdict_of(k, &p, &r);
+    CHECK(v.ok && strcmp(v.method, "reference total") == 0);
+    p = params_make(k, 5000, 4000, 1000, 1); /* too big to recompute */
+    r.count[0] = 3000000000u;
+    v = verdict_of(k, &p, &r);
+    CHECK(v.ok && strcmp(v.method, "bounds only") == 0);
+    r.count[0] = 5000 * 4000 - 1;
+    CHECK(!verdict_of(k, &p, &r).ok);
+    r.count[0] = UINT64_C(20000000001000);
+    CHECK(!verdict_of(k, &p, &r).ok);
+    CHECK(rejects(k, params_make(k, (1 << 20) + 1, 1, 1, 1), "W="));
+    CHECK(rejects(k, params_make(k, 1, (1 << 20) + 1, 1, 1), "H="));
+    CHECK(rejects(k, params_make(k, 1, 1, (INT64_C(1) << 31) + 1, 1), "MAXIT="));
+    CHECK(rejects(k, params_make(k, 1 << 20, 1 << 20, INT64_C(1) << 31, 1 << 30), "overflows"));
+}
+
+/* ---- stencil ---------------------------------------------------------- */
+
+/* A tile of a 2-D decomposition with its own state and spans of rows. */
+typedef struct tile {
+    kernel_domain d;
+    void *st;
+    kernel_span *sp;
+    size_t nsp;
+} tile;
+
+static double *field_at(const kernel_field *f, int64_t r, int64_t c)
+{
+    return f->data + (r + f->halo) * f->ld + (c + f->halo);
+}
+
+/* Copy into tile t's halo the neighbours' owned edge cells (current grids).
+ * Tiles form a tr x tc grid, row-major in ts. */
+static void halo_copy(const kernel *k, tile *ts, int tr, int tc, int a, int b)
+{
+    kernel_field f, n;
+    k->field(ts[a * tc + b].st, &f);
+    if (a > 0) {
+        k->field(ts[(a - 1) * tc + b].st, &n);
+        for (int64_t c = 0; c < f.cols; c++)
+            *field_at(&f, -1, c) = *field_at(&n, n.rows - 1, c);
+    }
+    if (a < tr - 1) {
+        k->field(ts[(a + 1) * tc + b].st, &n);
+        for (int64_t c = 0; c < f.cols; c++)
+            *field_at(&f, f.rows, c) = *field_at(&n, 0, c);
+    }
+    if (b > 0) {
+        k->field(ts[a * tc + b - 1].st, &n);
+        for (int64_t r = 0; r < f.rows; r++)
+            *field_at(&f, r, -1) = *field_at(&n, r, n.cols - 1);
+    }
+    if (b < tc - 1) {
+        k->field(ts[a * tc + b + 1].st, &n);
+        for (int64_t r = 0; r < f.rows; r++)
+            *field_at(&f, r, f.cols) = *field_at(&n, r, 0);
+    }
+}
+
+/* Spans of `piece` rows over a tile's rows; NULL when out of memory. */
+static kernel_span *tile_spans(const kernel_domain *d, int64_t piece, size_t *n)
+{
+    int64_t rows = d->hi[0] - d->lo[0];
+    kernel_span *sp = malloc((size_t)(rows / piece + 1) * sizeof *sp);
+    *n = 0;
+    for (int64_t r = 0; sp != NULL && r < rows; r += piece) {
+        int64_t count = rows - r < piece ? rows - r : piece;
+        sp[(*n)++] = (kernel_span){.global = d->lo[0] + r, .local = r, .count = count};
+    }
+    return sp;
+}
+
+/* One run (init, iters sweeps with halo exchange, finish) on all tiles. */
+static void tiles_run(const kernel *k, const kernel_params *p, tile *ts, int tr, int tc,
+                      kernel_result *out)
+{
+    int nt = tr * tc;
+    kernel_result dummy;
+    memset(&dummy, 0, sizeof dummy);
+    memset(out, 0, sizeof *out);
+    for (int t = 0; t < nt; t++)
+        spans_apply(k, ts[t].st, ts[t].sp, ts[t].nsp, PHASE_INIT, &dummy);
+    for (int64_t it = 0; it < p->iters; it++) {
+        for (int t = 0; t < nt; t++)
+            halo_copy(k, ts, tr, tc, t / tc, t % tc);
+        for (int t = 0; t < nt; t++)
+            spans_apply(k, ts[t].st, ts[t].sp, ts[t].nsp, PHASE_WORK, &dummy);
+        for (int t = 0; t < nt; t++)
+            k->iteration_end(ts[t].st);
+    }
+    for (int t = 0; t < nt; t++)
+        spans_apply(k, ts[t].st, ts[t].sp, ts[t].nsp, PHASE_FINISH, out);
+}
+
+/* Run stencil `runs` times on tiles cut at rcut[0..tr] x ccut[0..tc]. */
+static int run_tiles(const kernel_params *p, const int64_t *rcut, int tr, const int64_t *ccut,
+                     int tc, int64_t piece, int runs, kernel_result *out)
+{
+    const kernel *k = kernel_find("stencil");
+    tile ts[16];
+    int nt = tr * tc, ok = 1;
+    for (int t = 0; t < nt; t++) {
+        int a = t / tc, b = t % tc;
+        ts[t].d = (kernel_domain){.extent = {p->size[0], p->size[1]},
+                                  .lo = {rcut[a], ccut[b]},
+                                  .hi = {rcut[a + 1], ccut[b + 1]}};
+        ts[t].d.nlocal = (rcut[a + 1] - rcut[a]) * (ccut[b + 1] - ccut[b]);
+        ts[t].st = k->create(p, &ts[t].d);
+        ts[t].sp = tile_spans(&ts[t].d, piece, &ts[t].nsp);
+        ok = ok && ts[t].st != NULL && ts[t].sp != NULL;
+    }
+    for (int run = 0; ok && run < runs; run++)
+        tiles_run(k, p, ts, tr, tc, out);
+    for (int t = 0; t < nt; t++) {
+        if (ts[t].st != NULL) k->destroy(ts[t].st);
+        free(ts[t].sp);
+    }
+    return ok ? 0 : -1;
+}
+
+/* Brute-force sum of the exact solution L + lambda^I * S over all cells. */
+static double stencil_exact_checksum(int64_t n, int64_t m, int64_t iters)
+{
+    const double pi = 3.14159265358979323846;
+    double hx = 1.0 / (double)(n + 1), hy = 1.0 / (double)(m + 1);
+    double decay = pow((cos(pi * hx) + cos(pi * hy)) / 2.0, (double)iters), sum = 0.0;
+    for (int64_t i = 1; i <= n; i++)
+        for (int64_t j = 1; j <= m; j++)
+            sum += (double)i * hx + (double)j * hy +
+                   decay * sin(pi * (double)i * hx) * sin(pi * (double)j * hy);
+    return sum;
+}
+
+static int close_rel(double a, double b, double rel)
+{
+    return fabs(a - b) <= rel * fabs(b);
+}
+
+static void test_stencil_exact(void)
+{
+    const kernel *k = kernel_find("stencil");
+    kernel_params p = params_make(k, 17, 23, 0, 50);
+    const int64_t r1[] = {0, 17}, c1[] = {0, 23};
+    kernel_result one, spans5, twice;
+    CHECK(run_tiles(&p, r1, 1, c1, 1, 1, 1, &one) == 0);
+    CHECK(one.count[0] == 17 * 23 && one.max[0] <= 1e-12);
+    CHECK(close_rel(one.sum[0], stencil_exact_checksum(17, 23, 50), 1e-12));
+    kernel_verdict v = verdict_of(k, &p, &one);
+    CHECK(v.ok && v.dvalue == one.sum[0] && strcmp(v.value_name, "checksum") == 0);
+    CHECK(run_tiles(&p, r1, 1, c1, 1, 5, 1, &spans5) == 0);
+    CHECK(spans5.max[0] == one.max[0] && close_rel(spans5.sum[0], one.sum[0], 1e-14));
+    CHECK(run_tiles(&p, r1, 1, c1, 1, 17, 2, &twice) == 0); /* init resets state */
+    CHECK(twice.max[0] == one.max[0] && close_rel(twice.sum[0], one.sum[0], 1e-14));
+    kernel_params odd = params_make(k, 17, 23, 0, 7); /* grids swapped after a run */
+    CHECK(run_tiles(&odd, r1, 1, c1, 1, 4, 1, &one) == 0);
+    CHECK(run_tiles(&odd, r1, 1, c1, 1, 4, 3, &twice) == 0);
+    CHECK(twice.max[0] == one.max[0] && twice.sum[0] == one.sum[0]);
+    CHECK(verdict_of(k, &odd, &twice).ok);
+    kernel_params q = params_make(k, 1, 1, 0, 10);
+    CHECK(run_tiles(&q, (const int64_t[]){0, 1}, 1, (const int64_t[]){0, 1}, 1, 1, 1, &one) == 0);
+    CHECK(verdict_of(k, &q, &one).ok);
+}
+
+static void test_stencil_tiles(void)
+{
+    const kernel *k = kernel_find("stencil");
+    kernel_params p = params_make(k, 17, 23, 0, 50);
+    const int64_t r1[] = {0, 17}, c1[] = {0, 23};
+    const int64_t r2[] = {0, 8, 17}, c2[] = {0, 11, 23}, r3[] = {0, 1, 9, 17};
+    kernel_result one, quad, six;
+    CHECK(run_tiles(&p, r1, 1, c1, 1, 1, 1, &one) == 0);
+    CHECK(run_tiles(&p, r2, 2, c2, 2, 3, 1, &quad) == 0);
+    CHECK(run_tiles(&p, r3, 3, c2, 2, 2, 2, &six) == 0);
+    CHECK(quad.count[0] == one.count[0] && six.count[0] == one.count[0]);
+    CHECK(quad.max[0] == one.max[0] && six.max[0] == one.max[0]);
+    CHECK(close_rel(quad.sum[0], one.sum[0], 1e-12) && close_rel(six.sum[0], one.sum[0], 1e-12));
+    CHECK(verdict_of(k, &p, &quad).ok && verdict_of(k, &p, &six).ok);
+}
+
+static void test_stencil_verdicts(void)
+{
+    const kernel *k = kernel_find("stencil");
+    kernel_params p = params_make(k, 17, 23, 0, 50);
+    const int64_t r1[] = {0, 17}, c1[] = {0, 23};
+    kernel_result r;
+    CHECK(run_tiles(&p, r1, 1, c1, 1, 1, 1, &r) == 0);
+    kernel_result bad = r;
+    bad.max[0] = 2e-10;
+    CHECK(!verdict_of(k, &p, &bad).ok);
+    bad = r;
+    bad.count[0]--;
+    CHECK(!verdict_of(k, &p, &bad).ok);
+    bad = r;
+    bad.sum[0] += 0.01;
+    CHECK(!verdict_of(k, &p, &bad).ok);
+    CHECK(k->work_units(&p, &r) == 17.0 * 23.0 * 50.0);
+    CHECK(k->extent(&p, 0) == 17 && k->extent(&p, 1) == 23);
+    kernel_domain d = {.lo = {0, 0}, .hi = {17, 23}};
+    CHECK(k->local_bytes(&p, &d) >= 2.0 * 19.0 * 25.0 * 8.0);
+    CHECK(rejects(k, params_make(k, INT64_C(3000000000), 0, 0, 1), "N=3000000000"));
+    CHECK(rejects(k, params_make(k, 10, (INT64_C(1) << 31) + 1, 0, 1), "M="));
+    CHECK(rejects(k, params_make(k, INT64_C(1) << 31, INT64_C(1) << 31, 0, 1), NULL));
+    CHECK(!rejects(k, params_make(k, INT64_C(1) << 29, INT64_C(1) << 29, 0, 1), NULL));
+}
+
+/* ---- triad ------------------------------------------------------------ */
+
+static void test_triad(void)
+{
+    const kernel *k = kernel_find("triad");
+    kernel_params p = params_make(k, 100003, 0, 0, 3);
+    kernel_result one = run_single(k, &p, 8192), a;
+    CHECK(run_1d(k, &p, 3, 8192, 1000, 2, &a) == 0);
+    CHECK(memcmp(one.count, a.count, sizeof a.count) == 0 && one.sum[0] == a.sum[0] &&
+          one.sum[1] == a.sum[1] && one.sum[2] == a.sum[2]);
+    kernel_verdict v = verdict_of(k, &p, &one);
+    CHECK(v.ok && v.dvalue == one.sum[0] && strcmp(v.value_name, "checksum_a") == 0);
+    kernel_result bad = one;
+    bad.sum[1] += 1.0;
+    CHECK(!verdict_of(k, &p, &bad).ok);
+    bad = one;
+    bad.count[0]--;
+    CHECK(!verdict_of(k, &p, &bad).ok);
+    for (int64_t n = 1; n <= 40; n++) { /* every remainder of the closed forms */
+        kernel_params q = params_make(k, n, 0, 0, 1);
+        kernel_result r = run_single(k, &q, 3);
+        CHECK(verdict_of(k, &q, &r).ok);
+    }
+    CHECK(k->work_units(&p, &one) == 24.0 * 100003.0 * 3.0);
+    kernel_domain d = {.extent = {100003, 1}, .nlocal = 5000};
+    CHECK(k->local_bytes(&p, &d) == 24.0 * 5000.0);
+    CHECK(rejects(k, params_make(k, (INT64_C(1) << 40) + 1, 0, 0, 1), "2^40"));
+    CHECK(rejects(k, params_make(k, INT64_C(1) << 40, 0, 0, INT64_C(1) << 20), "iters"));
+    CHECK(!rejects(k, params_make(k, INT64_C(1) << 40, 0, 0, 1000), NULL));
+}
+
+int main(void)
+{
+    test_registry();
+    test_primes_table();
+    test_primes_sieve();
+    test_primes_split();
+    test_pi();
+    test_mandelbrot();
+    test_stencil_exact();
+    test_stencil_tiles();
+    test_stencil_verdicts();
+    test_triad();
+    printf("%d passed, %d failed\n", tests_passed, tests_failed);
+    return tests_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
