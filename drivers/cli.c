@@ -260,9 +260,12 @@ int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen)
         if (eq == NULL && cli_is_flag(arg, o)) continue;
         if (eq != NULL) {
             size_t len = (size_t)(eq - arg);
+            cli_options probe;
             if (len >= sizeof name) return cli_error(err, errlen, "unknown option '%.40s...'", arg);
             memcpy(name, arg, len);
             name[len] = '\0';
+            if (cli_is_flag(name, &probe))
+                return cli_error(err, errlen, "option %s takes no value", name);
             value = eq + 1;
         } else {
             snprintf(name, sizeof name, "%s", arg);

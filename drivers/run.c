@@ -164,8 +164,7 @@ static int run_check_memory(const run_ctx *c)
 
 static void run_setup_state(run_ctx *c)
 {
-    if (c->k->create == NULL)
-        return; /* stateless kernel */
+    if (c->k->create == NULL) return; /* stateless kernel */
     c->state = c->k->create(&c->opt->params, &c->dom);
     if (!comm_all(c->state != NULL)) {
         if (comm_rank() == 0)
@@ -195,7 +194,7 @@ static void run_verify(run_ctx *c, run_report *rep)
     if (comm_rank() == 0) {
         const char *corrupt = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
         if (corrupt != NULL && strcmp(corrupt, "1") == 0) { /* test hook, see README */
-            r->count[0] += 1;
+            r->count[0] = 2 * r->count[0] + 1;              /* wrong for every kernel and size */
             r->sum[0] += 1.0;
             r->max[0] += 1.0;
         }
@@ -220,8 +219,7 @@ int run_kernel(const cli_options *o, run_report *rep)
     run_setup_state(&c);
     harness_run(o->warmup, o->reps, run_prepare, run_once, &c, &rep->timing);
     run_verify(&c, rep);
-    if (c.k->destroy != NULL)
-        c.k->destroy(c.state);
+    if (c.k->destroy != NULL) c.k->destroy(c.state);
     return CLI_EXIT_OK;
 }
 

@@ -1,0 +1,241 @@
+"""sktest.py - shared helpers of scalekit's scripted tests (stdlib only).
+
+The test scripts (test_agree.py, test_cli.py, test_runs.py) import this module
+after putting their own directory first on sys.path. It provides:
+  - parse_args(): the common --bindir/--mpiexec options plus script options;
+  - Suite: pass/fail bookkeeping ending in the line "N passed, N failed";
+  - driver_command()/child_env()/run(): how to start a driver (directly or
+    under mpirun) with a timeout that kills the whole process group;
+  - read_jsonl(): the records of a --output file.
+
+Every child runs with a timeout (TIMEOUT seconds by default); a timeout is
+reported as a failure, never a hang.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+TIMEOUT = 120.0
+MODELS = ("seq", "omp", "mpi", "hybrid")
+MPI_MODELS = ("mpi", "hybrid")
+KERNELS = ("primes", "pi", "mandelbrot", "stencil", "triad")
+
+# Stderr text that must never appear: crashes, sanitizer reports, aborts.
+CRASH_MARKERS = (
+    "Traceback",
+    "Segmentation",
+    "segfault",
+    "core dumped",
+    "AddressSanitizer",
+    "LeakSanitizer",
+    "UndefinedBehaviorSanitizer",
+    "runtime error:",
+    "MPI_ABORT",
+    "MPI_Abort",
+    "Abort(",
+    "signal ",
+    "Assertion",
+)
+
+
+def parse_args(description, extra=None):
+    """Parse --bindir and --mpiexec plus options added by extra(parser)."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--bindir", required=True, help="directory with the scalekit-* drivers")
+    p.add_argument("--mpiexec", required=True, help="mpirun/mpiexec to launch MPI drivers")
+    p.add_argument("--timeout", type=float, default=TIMEOUT,
+                   help="seconds allowed for each child process (default %(default)s)")
+    if extra is not None:
+        extra(p)
+    return p.parse_args()
+
+
+class Suite:
+    """Counts checks; finish() prints 'N passed, N failed' last and exits."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+        self.tmp = tempfile.mkdtemp(prefix="scalekit-%s-" % name)
+
+    def check(self, ok, what, detail=""):
+        if ok:
+            self.passed += 1
+            print("ok    %s" % what)
+        else:
+            self.failed += 1
+            print("FAIL  %s" % what)
+            if detail:
+                for line in str(detail).rstrip().splitlines():
+                    print("      " + line)
+        sys.stdout.flush()
+        return bool(ok)
+
+    def note(self, text):
+        print("note  %s" % text)
+        sys.stdout.flush()
+
+    def path(self, name):
+        """A fresh path in the suite's scratch directory (removed if present)."""
+        p = os.path.join(self.tmp, name)
+        if os.path.isdir(p):
+            shutil.rmtree(p)
+        elif os.path.exists(p):
+            os.remove(p)
+        return p
+
+    def finish(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        sys.stdout.flush()
+        sys.exit(1 if self.failed else 0)
+
+
+def driver_path(bindir, model):
+    return os.path.join(bindir, "scalekit-%s" % model)
+
+
+def driver_command(args, model, argv, np=None, bind_none=None):
+    """The command line starting driver `model` with argv.
+
+    MPI models run under `mpiexec -np P --oversubscribe`; the hybrid model
+    also gets `--bind-to none` (else each rank's threads share one core)
+    unless bind_none is False. bind_none=True adds it for the mpi model too.
+    """
+    exe = driver_path(args.bindir, model)
+    if model not in MPI_MODELS:
+        return [exe] + list(argv)
+    cmd = [args.mpiexec, "-np", str(np or 1), "--oversubscribe"]
+    if bind_none is None:
+        bind_none = model == "hybrid"
+    if bind_none:
+        cmd += ["--bind-to", "none"]
+    return cmd + [exe] + list(argv)
+
+
+def child_env(threads=None, corrupt=False, extra=None):
+    """Environment for a driver: root may run mpirun, OMP_NUM_THREADS is
+    `threads` (unset when None), the corruption hook only when asked."""
+    env = dict(os.environ)
+    env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+    env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    env.pop("SCALEKIT_TEST_CORRUPT_RESULT", None)
+    env.pop("OMP_NUM_THREADS", None)
+    if threads is not None:
+        env["OMP_NUM_THREADS"] = str(threads)
+    if corrupt:
+        env["SCALEKIT_TEST_CORRUPT_RESULT"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+class Result:
+    def __init__(self, cmd, rc, out, err, timed_out, seconds):
+        self.cmd = cmd
+        self.rc = rc
+        self.out = out
+        self.err = err
+        self.timed_out = timed_out
+        self.seconds = seconds
+
+    def describe(self):
+        """Command, exit status and output for a failure message."""
+        status = ("TIMED OUT after %.0f s (killed)" % self.seconds if self.timed_out
+                  else "exit %s" % self.rc)
+        text = "command: %s\n%s (%.2f s)" % (" ".join(self.cmd), status, self.seconds)
+        if self.out.strip():
+            text += "\n--- stdout ---\n" + tail(self.out)
+        if self.err.strip():
+            text += "\n--- stderr ---\n" + tail(self.err)
+        return text
+
+
+def tail(text, lines=25):
+    rows = text.rstrip().splitlines()
+    if len(rows) > lines:
+        rows = ["... (%d lines cut)" % (len(rows) - lines)] + rows[-lines:]
+    return "\n".join(rows)
+
+
+def run(cmd, env=None, timeout=TIMEOUT, cwd=None):
+    """Run cmd in its own process group; on timeout kill the group."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, env=env, cwd=cwd,
+                                start_new_session=True, universal_newlines=True,
+                                errors="replace")
+    except OSError as e:
+        return Result(cmd, None, "", "cannot start: %s" % e, False, 0.0)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        out, err = proc.communicate()
+    return Result(cmd, proc.returncode, out or "", err or "", timed_out,
+                  time.monotonic() - start)
+
+
+def run_driver(args, model, argv, np=None, threads=None, corrupt=False, bind_none=None,
+               env_extra=None):
+    cmd = driver_command(args, model, argv, np=np, bind_none=bind_none)
+    env = child_env(threads=threads, corrupt=corrupt, extra=env_extra)
+    return run(cmd, env=env, timeout=args.timeout)
+
+
+def read_jsonl(path):
+    """Return (records, error): the parsed lines of a JSON Lines file, or
+    error text when it is missing, has a blank/broken line or no newline."""
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        return None, "cannot read %s: %s" % (path, e)
+    if text and not text.endswith("\n"):
+        return None, "%s does not end with a newline" % path
+    records = []
+    for n, line in enumerate(text.splitlines(), 1):
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            return None, "%s line %d is not JSON (%s): %.200s" % (path, n, e, line)
+        if not isinstance(obj, dict):
+            return None, "%s line %d is not a JSON object" % (path, n)
+        records.append(obj)
+    return records, None
+
+
+def one_record(path):
+    """(record, error) for a file that must hold exactly one record."""
+    recs, err = read_jsonl(path)
+    if err:
+        return None, err
+    if len(recs) != 1:
+        return None, "%s holds %d records, expected exactly 1" % (path, len(recs))
+    return recs[0], None
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_num(v):
+    return (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def crash_markers(text):
+    """The crash/sanitizer/abort markers found in text."""
+    return [m for m in CRASH_MARKERS if m in text]

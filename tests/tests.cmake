@@ -1,0 +1,57 @@
+# tests.cmake - the CTest suite (included from CMakeLists.txt).
+# Labels: unit (in-process C tests), cli (bad input), seq/omp/mpi (which
+# drivers a test starts), slow. The asan preset runs everything not labelled mpi.
+
+add_executable(test_kernels tests/test_kernels.c)
+target_link_libraries(test_kernels PRIVATE scalekit_kernels)
+target_compile_options(test_kernels PRIVATE ${SCALEKIT_WARNINGS})
+add_test(NAME unit.kernels COMMAND test_kernels)
+
+add_executable(test_drivers tests/test_drivers.c)
+target_link_libraries(test_drivers PRIVATE scalekit_common scalekit_comm_serial
+                      scalekit_par_serial)
+target_compile_options(test_drivers PRIVATE ${SCALEKIT_WARNINGS})
+add_test(NAME unit.drivers COMMAND test_drivers)
+set_tests_properties(unit.kernels unit.drivers PROPERTIES LABELS unit TIMEOUT 300)
+
+# Scripted tests start the drivers; they learn how from these arguments.
+set(SCALEKIT_TEST_ARGS --bindir $<TARGET_FILE_DIR:scalekit-seq> --mpiexec ${MPIEXEC_EXECUTABLE})
+set(SCALEKIT_PY_DIR ${CMAKE_SOURCE_DIR}/tests)
+
+# Cross-driver agreement: one test per kernel per group.
+foreach(kernel primes pi mandelbrot stencil triad)
+  add_test(NAME agree.${kernel}.serial
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_agree.py ${SCALEKIT_TEST_ARGS}
+                   --kernel ${kernel} --group serial)
+  set_tests_properties(agree.${kernel}.serial PROPERTIES LABELS "seq;omp" TIMEOUT 600)
+  add_test(NAME agree.${kernel}.mpi
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_agree.py ${SCALEKIT_TEST_ARGS}
+                   --kernel ${kernel} --group mpi)
+  set_tests_properties(agree.${kernel}.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2
+                       RUN_SERIAL TRUE)
+endforeach()
+
+# Bad command lines and --help/--version/--list, per driver.
+foreach(driver seq omp)
+  add_test(NAME cli.${driver}
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_cli.py ${SCALEKIT_TEST_ARGS}
+                   --driver ${driver})
+  set_tests_properties(cli.${driver} PROPERTIES LABELS "cli;${driver}" TIMEOUT 600)
+endforeach()
+foreach(driver mpi hybrid)
+  add_test(NAME cli.${driver}
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_cli.py ${SCALEKIT_TEST_ARGS}
+                   --driver ${driver} --np 2)
+  set_tests_properties(cli.${driver} PROPERTIES LABELS "cli;mpi" TIMEOUT 900 PROCESSORS 2
+                       RUN_SERIAL TRUE)
+endforeach()
+
+# Behaviour of real runs: records, failure path, layout, MPI corner cases.
+add_test(NAME runs.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_runs.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(runs.serial PROPERTIES LABELS "seq;omp" TIMEOUT 900 PROCESSORS 2)
+add_test(NAME runs.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_runs.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(runs.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
