@@ -42,7 +42,7 @@ foreach(driver mpi hybrid)
   add_test(NAME cli.${driver}
            COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_cli.py ${SCALEKIT_TEST_ARGS}
                    --driver ${driver} --np 2)
-  set_tests_properties(cli.${driver} PROPERTIES LABELS "cli;mpi" TIMEOUT 900 PROCESSORS 2
+  set_tests_properties(cli.${driver} PROPERTIES LABELS "cli;mpi;slow" TIMEOUT 900 PROCESSORS 2
                        RUN_SERIAL TRUE)
 endforeach()
 
