@@ -81,8 +81,8 @@ def fmt(x, spec):
 def table(out, markdown):
     head = ["kernel", "size", "model", "ranks x thr", "median s", "rate", "unit",
             "speedup", "eff.", "verified"]
-    body = [[o["kernel"], o["size"], o["model"], o["layout"], fmt(o["time"], ".4f"),
-             fmt(o["rate"], ".1f"), o["unit"], fmt(o["speedup"], ".2f"),
+    body = [[o["kernel"], o["size"], o["model"], o["layout"], fmt(o["time"], ".4g"),
+             fmt(o["rate"], ".4g"), o["unit"], fmt(o["speedup"], ".2f"),
              fmt(o["efficiency"], ".2f"), o["verified"]] for o in out]
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
