@@ -32,7 +32,6 @@ typedef struct cli_options {
     int decomp_given;
     const char *output; /* NULL: no results file */
     int layout;
-    int quiet;
 } cli_options;
 
 /* Parse argv into o. Returns 0, or -1 with a message for the user in err

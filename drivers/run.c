@@ -228,7 +228,9 @@ int run_kernel(const cli_options *o, run_report *rep)
     rc = run_decompose(&c, rep);
     if (rc == CLI_EXIT_OK) rc = run_check_memory(&c);
     if (rc != CLI_EXIT_OK) return rc;
-    rep->local_items = c.nitems;
+    rep->items_min = rep->items_max = (double)c.nitems;
+    comm_min_double(&rep->items_min, 1);
+    comm_max_double(&rep->items_max, 1);
     run_setup_state(&c);
     harness_run(o->warmup, o->reps, run_prepare, run_once, &c, &rep->timing);
     run_verify(&c, rep);

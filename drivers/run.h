@@ -18,10 +18,10 @@ typedef struct run_report {
     kernel_result result;   /* combined over threads and ranks */
     kernel_verdict verdict; /* filled on rank 0; verdict.ok valid on all ranks */
     harness_result timing;
-    double work_units;   /* per run */
-    int64_t local_items; /* work items this rank owns */
-    int pdims[2];        /* rank grid (2-D kernels), else {size, 1} */
-    char decomp[32];     /* as recorded, e.g. "cyclic,1" or "2x1 tiles" */
+    double work_units;           /* per run */
+    double items_min, items_max; /* work items per rank, over ranks (0: idle) */
+    int pdims[2];                /* rank grid (2-D kernels), else {size, 1} */
+    char decomp[32];             /* as recorded, e.g. "cyclic,1" or "2x1 tiles" */
 } run_report;
 
 /* Collective. Returns CLI_EXIT_OK when the run completed (verified or not:

@@ -29,7 +29,8 @@ SCHEMA = {
     "time": {k: NUM for k in ("min", "q1", "median", "mean", "q3", "max")},
     "rate": {"median": NUM, "best": NUM, "unit": STR, "work_units": NUM},
     "imbalance": {"rank_compute_min_s": NUM, "rank_compute_mean_s": NUM,
-                  "rank_compute_max_s": NUM, "max_over_mean": NUM},
+                  "rank_compute_max_s": NUM, "max_over_mean": NUM,
+                  "rank_items_min": NUM, "rank_items_max": NUM},
     "verified": BOOL,
     "result": {"name": STR, "value": NUM, "expected": STR, "got": STR, "method": STR},
     "provenance": {
@@ -253,6 +254,9 @@ def mpi_group(s, args):
                     "%s verifies 3 primes on 4 ranks" % label,
                     "verified %r value %r ranks %r" % (rec.get("verified"), value,
                                                        rec.get("ranks")))
+            items = rec.get("imbalance", {})
+            s.check(items.get("rank_items_min") == 0 and items.get("rank_items_max") == 1,
+                    "%s records idle ranks (items per rank 0..1)" % label, repr(items))
 
     # (f) tiny stencil grids: 3x3 fits 2x2 tiles, 1x1 cannot.
     label = "(f) mpi np=4 stencil --size 3"
