@@ -55,3 +55,9 @@ add_test(NAME runs.mpi
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_runs.py ${SCALEKIT_TEST_ARGS}
                  --group mpi)
 set_tests_properties(runs.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# Layering: which files may touch MPI/OpenMP, and what each driver links.
+add_test(NAME unit.structure
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_structure.py
+                 --source ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:scalekit-seq>)
+set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
