@@ -77,6 +77,25 @@ static int layout_count_shared(const layout_table *t)
     return shared;
 }
 
+int layout_oversubscribed(char *msg, size_t n)
+{
+    cpu_set_t set;
+    int threads = par_threads(), on_node = comm_ranks_on_node();
+    int allowed = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : threads;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    int node_threads = threads * on_node;
+    int ok = threads <= allowed && (online <= 0 || node_threads <= online);
+    msg[0] = '\0';
+    if (comm_all(ok)) return 0;
+    if (comm_rank() == 0)
+        snprintf(msg, n,
+                 "warning: oversubscribed: rank 0 runs %d thread(s) on %d allowed CPU(s); "
+                 "its node runs %d rank(s) x %d thread(s) on %ld CPU(s). Timings measure "
+                 "time-sharing; use fewer ranks/threads or fix placement (--layout shows it)",
+                 threads, allowed, on_node, threads, online);
+    return 1;
+}
+
 void layout_sample(layout_table *t)
 {
     layout_ctx c;

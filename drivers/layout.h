@@ -10,6 +10,8 @@
 #ifndef SCALEKIT_LAYOUT_H
 #define SCALEKIT_LAYOUT_H
 
+#include <stddef.h>
+
 enum { LAYOUT_HOST_LEN = 64, LAYOUT_CPUS_LEN = 64 };
 
 typedef struct layout_entry {
@@ -24,6 +26,12 @@ typedef struct layout_table {
     int n;
     int shared; /* rank 0: pairs of threads found on one core */
 } layout_table;
+
+/* Collective: 1 if any rank runs more threads than the CPUs its affinity
+ * mask allows, or any node more threads than it has CPUs online (timings
+ * then measure time-sharing, not parallelism). When 1, rank 0 gets a warning
+ * with the numbers and what to change in msg. */
+int layout_oversubscribed(char *msg, size_t n);
 
 /* Collective: sample every thread of every rank; rank 0 gets the table. */
 void layout_sample(layout_table *t);

@@ -61,6 +61,8 @@ static int main_run(const cli_options *o, int argc, char **argv)
     int rc = main_check_output(o);
     if (rc != CLI_EXIT_OK) return rc;
     record_gather(&ctx, main_model(), argc, argv);
+    ctx.oversubscribed =
+        layout_oversubscribed(ctx.oversubscribed_msg, sizeof ctx.oversubscribed_msg);
     if (o->layout) {
         layout_sample(&layout);
         ctx.layout = &layout;
@@ -69,6 +71,7 @@ static int main_run(const cli_options *o, int argc, char **argv)
     rc = run_kernel(o, &report);
     if (rc == CLI_EXIT_OK) {
         if (comm_rank() == 0) {
+            if (ctx.oversubscribed) fprintf(stderr, "scalekit: %s\n", ctx.oversubscribed_msg);
             record_print_summary(o, &ctx, &report);
             if (o->output != NULL && record_write(o, &ctx, &report) != 0) rc = CLI_EXIT_FAIL;
         }

@@ -236,6 +236,7 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
     json_int(&j, "ranks", ctx->ranks);
     json_int(&j, "threads_per_rank", ctx->threads);
     json_int(&j, "nodes", ctx->nodes);
+    json_bool(&j, "oversubscribed", ctx->oversubscribed);
     record_timing(&j, o, r);
     record_result(&j, r);
     record_provenance(&j, ctx);

@@ -24,6 +24,8 @@ typedef struct record_context {
     int argc;
     char **argv;
     const layout_table *layout; /* NULL unless --layout */
+    int oversubscribed;         /* see layout_oversubscribed() */
+    char oversubscribed_msg[320];
 } record_context;
 
 /* Collective: fill ctx (hostnames gathered to rank 0). */

@@ -25,7 +25,7 @@ SCHEMA = {
     "schema": INT, "scalekit": STR, "model": STR, "kernel": STR, "size": LIST,
     "size_text": STR, "iters": INT, "warmup": INT, "reps": INT, "schedule": STR,
     "decomp": STR, "rank_grid": LIST, "grain": INT, "ranks": INT, "threads_per_rank": INT,
-    "nodes": INT, "seconds": LIST,
+    "nodes": INT, "oversubscribed": BOOL, "seconds": LIST,
     "time": {k: NUM for k in ("min", "q1", "median", "mean", "q3", "max")},
     "rate": {"median": NUM, "best": NUM, "unit": STR, "work_units": NUM},
     "imbalance": {"rank_compute_min_s": NUM, "rank_compute_mean_s": NUM,
@@ -301,6 +301,13 @@ def mpi_group(s, args):
         want = {"model": model, "ranks": np, "threads_per_rank": threads or 1, "nodes": 1}
         got = {k: rec.get(k) for k in want}
         s.check(got == want, "%s record: %r" % (label, want), "got %r" % got)
+        # 2 ranks x 2 threads always oversubscribe this suite's 2-core machines;
+        # 2 single-threaded ranks do so only where the machine has 1 CPU.
+        over = rec.get("oversubscribed")
+        if threads and (os.cpu_count() or 1) < np * threads:
+            s.check(over is True, "%s records oversubscribed: true" % label, repr(over))
+        elif not threads and (os.cpu_count() or 1) >= np:
+            s.check(over is False, "%s records oversubscribed: false" % label, repr(over))
         s.check(prov.get("thread_level") == level, "%s thread_level %s" % (label, level),
                 repr(prov.get("thread_level")))
         hosts = prov.get("hostnames")
