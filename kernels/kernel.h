@@ -12,8 +12,8 @@
  *     for 2-D kernels, read the halo) and write only their own partial result.
  *   - A driver combines partial results field by field: count[] by exact
  *     integer sum, sum[] by floating-point sum (order is unspecified), max[] by
- *     maximum. A kernel_result starts zeroed (max[] starts at -INFINITY is NOT
- *     assumed: kernels store non-negative values in max[]; zero is neutral).
+ *     maximum. A kernel_result starts zeroed, so max[] must hold values >= 0
+ *     (zero is then the neutral element).
  *   - The same global index always gets the same computation, whatever the
  *     decomposition, so integer results are identical for every model and
  *     rank/thread count.
