@@ -239,7 +239,7 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
         return cli_error(err, errlen, "--reps and --warmup are limited to 100000");
     if (cli_apply_size(o, err, errlen) != 0) return -1;
     kernel_params_fill(k, &o->params);
-    if (k->check(&o->params, err, errlen) != 0) return -1;
+    if (kernel_params_check(k, &o->params, err, errlen) != 0) return -1;
     if (!o->schedule_given) o->schedule.kind = k->uneven ? PAR_DYNAMIC : PAR_STATIC;
     if (!o->decomp_given) o->decomp = k->uneven ? DECOMP_CYCLIC : DECOMP_BLOCK;
     if (o->decomp == DECOMP_CYCLIC && k->dims != 1)

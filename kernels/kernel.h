@@ -19,7 +19,8 @@
  *     rank/thread count.
  *
  * Adding a kernel: one file kernels/NAME.c defining `const kernel kernel_NAME`
- * and one line in kernels/registry.c. No driver changes.
+ * (with designated initializers: optional hooks and zero fields are simply
+ * left out) and one line in kernels/registry.c. No driver changes.
  */
 #ifndef SCALEKIT_KERNEL_H
 #define SCALEKIT_KERNEL_H
@@ -104,8 +105,10 @@ typedef struct kernel {
     const char *rate_unit; /* e.g. "GB/s" */
     double rate_scale;     /* rate = work_units / seconds * rate_scale */
 
-    /* Validate params after defaults are filled; return 0, or -1 with a
-     * message for the user in err (no trailing newline). Required. */
+    /* Kernel-specific limits, called by kernel_params_check() after its
+     * generic checks (every size number and iters >= 1) have passed; return
+     * 0, or -1 with a message for the user in err (no trailing newline,
+     * starting "NAME: "). Required. */
     int (*check)(const kernel_params *p, char *err, size_t errlen);
     /* Global extent along axis 0 (1-D: indices; 2-D: rows) and 1 (cols). */
     int64_t (*extent)(const kernel_params *p, int axis);
@@ -144,5 +147,9 @@ extern const char *const kernel_preset_names[KERNEL_PRESETS];
 
 /* Fill omitted size numbers from the kernel's defaults. */
 void kernel_params_fill(const kernel *k, kernel_params *p);
+
+/* Validate filled params: every size number and iters must be >= 1, then
+ * the kernel's own check(). 0, or -1 with a message "NAME: ..." in err. */
+int kernel_params_check(const kernel *k, const kernel_params *p, char *err, size_t errlen);
 
 #endif

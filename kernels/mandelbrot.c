@@ -83,26 +83,8 @@ static inline uint64_t mandel_row(int64_t y, int64_t w, int64_t h, uint32_t maxi
     return sum;
 }
 
-static int mandel_check_positive(const kernel_params *p, char *err, size_t errlen)
-{
-    static const char *const names[] = {"W", "H", "MAXIT"};
-    for (int i = 0; i < 3; i++) {
-        if (p->size[i] < 1) {
-            snprintf(err, errlen, "mandelbrot: %s must be >= 1 (got %" PRId64 ")", names[i],
-                     p->size[i]);
-            return -1;
-        }
-    }
-    if (p->iters < 1) {
-        snprintf(err, errlen, "mandelbrot: iters must be >= 1 (got %" PRId64 ")", p->iters);
-        return -1;
-    }
-    return 0;
-}
-
 static int mandel_check(const kernel_params *p, char *err, size_t errlen)
 {
-    if (mandel_check_positive(p, err, errlen) != 0) return -1;
     for (int i = 0; i < 2; i++) {
         if (p->size[i] > MANDEL_MAX_SIDE) {
             snprintf(err, errlen,
@@ -237,7 +219,6 @@ const kernel kernel_mandelbrot = {
     .size_defaults = {0, 0, 1000},
     .default_iters = 1,
     .dims = 1,
-    .halo = 0,
     .uneven = 1,
     .grain = 1,
     .rate_unit = "Miter/s",
@@ -247,11 +228,7 @@ const kernel kernel_mandelbrot = {
     .local_bytes = mandel_local_bytes,
     .create = mandel_create,
     .destroy = mandel_destroy,
-    .init = NULL,
     .work = mandel_work,
-    .iteration_end = NULL,
-    .finish = NULL,
-    .field = NULL,
     .verify = mandel_verify,
     .work_units = mandel_work_units,
 };

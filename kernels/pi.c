@@ -41,14 +41,6 @@ static inline uint64_t pi_hit(uint64_t i)
 
 static int pi_check(const kernel_params *p, char *err, size_t errlen)
 {
-    if (p->size[0] < 1) {
-        snprintf(err, errlen, "pi: S (samples) must be >= 1 (got %" PRId64 ")", p->size[0]);
-        return -1;
-    }
-    if (p->iters < 1) {
-        snprintf(err, errlen, "pi: iters must be >= 1 (got %" PRId64 ")", p->iters);
-        return -1;
-    }
     if (p->size[0] > PI_MAX_SAMPLES) {
         snprintf(err, errlen,
                  "pi: S=%" PRId64 " samples is too large; use S <= 4611686018427387904 (2^62)",
@@ -110,21 +102,14 @@ const kernel kernel_pi = {
     /* Measured single-thread times (AMD EPYC Zen 3 VM, gcc -O2, ~410
      * Msamples/s): 8e7 0.19 s, 8e8 1.9 s, 8e9 19.5 s. */
     .presets = {{80000000}, {800000000}, {8000000000}},
-    .size_defaults = {0, 0, 0},
     .default_iters = 1,
     .dims = 1,
-    .halo = 0,
-    .uneven = 0,
     .grain = 4096,
     .rate_unit = "Msamples/s",
     .rate_scale = 1e-6,
     .check = pi_check,
     .extent = pi_extent,
-    .init = NULL,
     .work = pi_work,
-    .iteration_end = NULL,
-    .finish = NULL,
-    .field = NULL,
     .verify = pi_verify,
     .work_units = pi_work_units,
 };

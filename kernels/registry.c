@@ -6,6 +6,8 @@
  */
 #include "kernel.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 extern const kernel kernel_primes;
@@ -46,4 +48,19 @@ void kernel_params_fill(const kernel *k, kernel_params *p)
         p->size[i] = k->size_defaults[i] != 0 ? k->size_defaults[i] : p->size[0];
     }
     if (p->iters == 0) p->iters = k->default_iters;
+}
+
+int kernel_params_check(const kernel *k, const kernel_params *p, char *err, size_t errlen)
+{
+    for (int i = 0; i < k->size_dims && i < KERNEL_SIZE_DIMS; i++)
+        if (p->size[i] < 1) {
+            snprintf(err, errlen, "%s: size number %d of %s must be >= 1 (got %" PRId64 ")",
+                     k->name, i + 1, k->size_help, p->size[i]);
+            return -1;
+        }
+    if (p->iters < 1) {
+        snprintf(err, errlen, "%s: iters must be >= 1 (got %" PRId64 ")", k->name, p->iters);
+        return -1;
+    }
+    return k->check(p, err, errlen);
 }

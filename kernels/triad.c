@@ -25,14 +25,6 @@ typedef struct triad_state {
 static int triad_check(const kernel_params *p, char *err, size_t errlen)
 {
     int64_t n = p->size[0];
-    if (n < 1) {
-        snprintf(err, errlen, "triad: N must be >= 1 (got %" PRId64 ")", n);
-        return -1;
-    }
-    if (p->iters < 1) {
-        snprintf(err, errlen, "triad: iters must be >= 1 (got %" PRId64 ")", p->iters);
-        return -1;
-    }
     if (n > TRIAD_MAX_N) {
         snprintf(err, errlen,
                  "triad: N=%" PRId64 " is too large (checksums must stay exact); "
@@ -179,11 +171,8 @@ const kernel kernel_triad = {
      * 11-19 GB/s): 1.2e7 0.15-0.17 s (288 MB), 2^27 2.2 s (3.2 GB), 2^29 11.6 s
      * (12.9 GB; memory, not time, limits this preset). */
     .presets = {{12000000}, {134217728}, {536870912}},
-    .size_defaults = {0, 0, 0},
     .default_iters = 10,
     .dims = 1,
-    .halo = 0,
-    .uneven = 0,
     .grain = 8192,
     .rate_unit = "GB/s",
     .rate_scale = 1e-9,
@@ -194,9 +183,7 @@ const kernel kernel_triad = {
     .destroy = triad_destroy,
     .init = triad_init,
     .work = triad_work,
-    .iteration_end = NULL,
     .finish = triad_finish,
-    .field = NULL,
     .verify = triad_verify,
     .work_units = triad_work_units,
 };

@@ -144,12 +144,12 @@ static kernel_result run_single(const kernel *k, const kernel_params *p, int64_t
     return r;
 }
 
-/* 1 if check() rejects p with a message "NAME: ..." without a newline; when
+/* 1 if kernel_params_check() rejects p with a message "NAME: ..." without a newline; when
  * `needle` is not NULL the message must contain it. */
 static int rejects(const kernel *k, kernel_params p, const char *needle)
 {
     char err[256] = "";
-    if (k->check(&p, err, sizeof err) == 0) return 0;
+    if (kernel_params_check(k, &p, err, sizeof err) == 0) return 0;
     size_t len = strlen(err), name = strlen(k->name);
     return len > name + 2 && strncmp(err, k->name, name) == 0 && err[name] == ':' &&
            err[len - 1] != '\n' && (needle == NULL || strstr(err, needle) != NULL);
@@ -199,7 +199,7 @@ static void test_registry_kernel(const kernel *k)
         memcpy(p.size, k->presets[i], sizeof p.size);
         kernel_params_fill(k, &p);
         char err[256] = "";
-        CHECK(k->check(&p, err, sizeof err) == 0);
+        CHECK(kernel_params_check(k, &p, err, sizeof err) == 0);
     }
     kernel_params ok = params_make(k, 10, 0, 0, 0);
     kernel_params bad = ok;
