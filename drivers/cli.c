@@ -15,6 +15,9 @@
 
 #include "version.h"
 
+/* Indexed by par_kind. */
+static const char *const cli_schedule_names[] = {"static", "dynamic", "guided"};
+
 static int cli_error(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
@@ -95,11 +98,11 @@ int cli_parse_size(const char *text, int64_t *v, int max)
 
 static int cli_parse_schedule(const char *text, cli_options *o, char *err, size_t errlen)
 {
-    static const char *const names[] = {"static", "dynamic", "guided"};
     const char *comma = strchr(text, ',');
     size_t len = comma ? (size_t)(comma - text) : strlen(text);
     for (int k = 0; k < 3; k++) {
-        if (strlen(names[k]) != len || strncmp(text, names[k], len) != 0) continue;
+        const char *name = cli_schedule_names[k];
+        if (strlen(name) != len || strncmp(text, name, len) != 0) continue;
         o->schedule.kind = (par_kind)k;
         o->schedule.chunk = 0;
         if (comma &&
@@ -278,11 +281,10 @@ int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen)
 
 const char *cli_schedule_name(const par_schedule *s, char *buf, size_t n)
 {
-    static const char *const names[] = {"static", "dynamic", "guided"};
     if (s->chunk > 0)
-        snprintf(buf, n, "%s,%lld", names[s->kind], (long long)s->chunk);
+        snprintf(buf, n, "%s,%lld", cli_schedule_names[s->kind], (long long)s->chunk);
     else
-        snprintf(buf, n, "%s", names[s->kind]);
+        snprintf(buf, n, "%s", cli_schedule_names[s->kind]);
     return buf;
 }
 
