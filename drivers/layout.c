@@ -64,16 +64,19 @@ static void layout_thread(void *arg, int thread, int nthreads)
     layout_cpus(e->allowed, sizeof e->allowed);
 }
 
+/* 1 if two sampled threads (unused slots have rank -1) ran on one core. */
+static int layout_same_core(const layout_entry *a, const layout_entry *b)
+{
+    return a->rank >= 0 && b->rank >= 0 && a->cpu >= 0 && a->cpu == b->cpu &&
+           strcmp(a->host, b->host) == 0;
+}
+
 static int layout_count_shared(const layout_table *t)
 {
     int shared = 0;
     for (int i = 0; i < t->n; i++)
-        for (int j = i + 1; j < t->n; j++) {
-            const layout_entry *a = &t->entry[i], *b = &t->entry[j];
-            if (a->rank >= 0 && b->rank >= 0 && a->cpu == b->cpu && a->cpu >= 0 &&
-                strcmp(a->host, b->host) == 0)
-                shared++;
-        }
+        for (int j = i + 1; j < t->n; j++)
+            shared += layout_same_core(&t->entry[i], &t->entry[j]);
     return shared;
 }
 
@@ -129,8 +132,7 @@ void layout_print(const layout_table *t)
     for (int i = 0; i < t->n; i++)
         for (int j = i + 1; j < t->n; j++) {
             const layout_entry *a = &t->entry[i], *b = &t->entry[j];
-            if (a->rank < 0 || b->rank < 0 || a->cpu != b->cpu || strcmp(a->host, b->host) != 0)
-                continue;
+            if (!layout_same_core(a, b)) continue;
             printf("  warning: rank %d thread %d and rank %d thread %d share core %d on %s: they "
                    "take turns instead of running in parallel (check OMP_NUM_THREADS, "
                    "mpirun --bind-to / --map-by, OMP_PLACES)\n",
