@@ -87,6 +87,7 @@ void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harne
     r->compute_mean = r->compute_mine;
     comm_sum_double(&r->compute_mean, 1);
     r->compute_mean /= comm_size();
+    r->imbalance = r->compute_mean > 0 ? r->compute_max / r->compute_mean : 1.0;
 }
 
 void harness_free(harness_result *r)

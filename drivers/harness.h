@@ -26,6 +26,7 @@ typedef struct harness_result {
     double compute_min;  /* min over ranks of compute_mine */
     double compute_max;  /* max over ranks of compute_mine */
     double compute_mean; /* mean over ranks */
+    double imbalance;    /* compute_max / compute_mean (1 when nothing ran) */
 } harness_result;
 
 typedef void (*harness_prepare_fn)(void *ctx);
