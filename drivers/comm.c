@@ -14,6 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One dimension's face buffers (low side 0, high side 1) and their sizes. */
+typedef struct comm_faces {
+    char *send[2], *recv[2];
+    size_t bytes[2];
+} comm_faces;
+
 #ifdef SCALEKIT_WITH_MPI
 #include <mpi.h>
 
@@ -157,28 +163,26 @@ void comm_gather(const void *mine, void *all, size_t n)
 }
 
 /* Exchange both faces of dimension d: receives posted first, then sends. */
-static void comm_halo_dim(const comm_halo *h, int d, char *sendbuf[2], char *recvbuf[2])
+static void comm_halo_dim(const comm_halo *h, int d, const comm_faces *b)
 {
     MPI_Request req[4];
     int nreq = 0;
     for (int s = 0; s < 2; s++) {
         int f = 2 * d + s;
-        size_t n = h->face_bytes(h->ctx, f);
         if (h->neighbor[f] < 0) continue;
-        SK_CHECK(n <= (size_t)0x7fffffff, "halo face too large for one message");
-        SK_MPI(MPI_Irecv(recvbuf[s], (int)n, MPI_BYTE, h->neighbor[f], 1 - s, MPI_COMM_WORLD,
-                         &req[nreq++]));
+        SK_MPI(MPI_Irecv(b->recv[s], (int)b->bytes[s], MPI_BYTE, h->neighbor[f], 1 - s,
+                         MPI_COMM_WORLD, &req[nreq++]));
     }
     for (int s = 0; s < 2; s++) {
         int f = 2 * d + s;
         if (h->neighbor[f] < 0) continue;
-        h->pack(h->ctx, f, sendbuf[s]);
-        SK_MPI(MPI_Isend(sendbuf[s], (int)h->face_bytes(h->ctx, f), MPI_BYTE, h->neighbor[f], s,
-                         MPI_COMM_WORLD, &req[nreq++]));
+        h->pack(h->ctx, f, b->send[s]);
+        SK_MPI(MPI_Isend(b->send[s], (int)b->bytes[s], MPI_BYTE, h->neighbor[f], s, MPI_COMM_WORLD,
+                         &req[nreq++]));
     }
     SK_MPI(MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE));
     for (int s = 0; s < 2; s++)
-        if (h->neighbor[2 * d + s] >= 0) h->unpack(h->ctx, 2 * d + s, recvbuf[s]);
+        if (h->neighbor[2 * d + s] >= 0) h->unpack(h->ctx, 2 * d + s, b->recv[s]);
 }
 
 #else /* serial bodies: one rank */
@@ -251,13 +255,12 @@ void comm_gather(const void *mine, void *all, size_t n)
 
 /* With one rank a neighbour can only be this rank itself (periodic wrap):
  * the data sent across face f arrives across the opposite face. */
-static void comm_halo_dim(const comm_halo *h, int d, char *sendbuf[2], char *recvbuf[2])
+static void comm_halo_dim(const comm_halo *h, int d, const comm_faces *b)
 {
-    (void)recvbuf;
     for (int s = 0; s < 2; s++)
-        if (h->neighbor[2 * d + s] >= 0) h->pack(h->ctx, 2 * d + s, sendbuf[s]);
+        if (h->neighbor[2 * d + s] >= 0) h->pack(h->ctx, 2 * d + s, b->send[s]);
     for (int s = 0; s < 2; s++)
-        if (h->neighbor[2 * d + s] >= 0) h->unpack(h->ctx, 2 * d + s, sendbuf[1 - s]);
+        if (h->neighbor[2 * d + s] >= 0) h->unpack(h->ctx, 2 * d + s, b->send[1 - s]);
 }
 
 #endif
@@ -280,14 +283,14 @@ void comm_halo_exchange(const comm_halo *h)
 {
     SK_CHECK(h->ndims >= 1 && h->ndims <= 2, "comm_halo_exchange: ndims must be 1 or 2");
     for (int d = 0; d < h->ndims; d++) {
-        char *sendbuf[2], *recvbuf[2];
+        comm_faces b;
         for (int s = 0; s < 2; s++) {
-            size_t n = h->face_bytes(h->ctx, 2 * d + s);
-            n = n > 0 ? n : 1;
-            sendbuf[s] = comm_halo_buffer(s, n);
-            recvbuf[s] = comm_halo_buffer(2 + s, n);
+            b.bytes[s] = h->face_bytes(h->ctx, 2 * d + s);
+            SK_CHECK(b.bytes[s] <= (size_t)0x7fffffff, "halo face too large for one message");
+            b.send[s] = comm_halo_buffer(s, b.bytes[s] > 0 ? b.bytes[s] : 1);
+            b.recv[s] = comm_halo_buffer(2 + s, b.bytes[s] > 0 ? b.bytes[s] : 1);
         }
-        comm_halo_dim(h, d, sendbuf, recvbuf);
+        comm_halo_dim(h, d, &b);
     }
 }
 
