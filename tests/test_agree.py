@@ -68,6 +68,17 @@ def run_one(s, args, label, model, argv, out, np=None, threads=None, ranks=1, tp
     return rec
 
 
+def variant(s, k, name, option, value):
+    """argv, expected record fields and output path of a run with one option
+    (--schedule, --decomp) set to value, or left at its default when None."""
+    out = s.path("%s-%s.jsonl" % (name, value))
+    argv, expect = base_argv(k, out), {}
+    if value:
+        argv += ["--" + option, value]
+        expect[option] = value
+    return argv, expect, out
+
+
 def compare(s, kernel, label, ref, rec):
     if ref is None or rec is None:
         return
@@ -103,12 +114,7 @@ def main():
         schedules = [None, "static", "dynamic,3"] if k in UNEVEN else [None]
         for threads in (1, 2, 3):
             for sched in schedules:
-                out = s.path("omp-%d-%s.jsonl" % (threads, sched))
-                argv = base_argv(k, out)
-                expect = {}
-                if sched:
-                    argv += ["--schedule", sched]
-                    expect["schedule"] = sched
+                argv, expect, out = variant(s, k, "omp-%d" % threads, "schedule", sched)
                 label = "omp %s T=%d%s" % (k, threads, " --schedule %s" % sched if sched else "")
                 rec = run_one(s, args, label, "omp", argv, out, threads=threads,
                               tpr=threads, expect=expect)
@@ -118,12 +124,8 @@ def main():
         if k in ONE_D:
             runs += [(3, "block"), (3, "cyclic,2")]
         for np, decomp in runs:
-            out = s.path("mpi-%d-%s.jsonl" % (np, decomp))
-            argv = base_argv(k, out)
-            expect = {}
+            argv, expect, out = variant(s, k, "mpi-%d" % np, "decomp", decomp)
             if decomp:
-                argv += ["--decomp", decomp]
-                expect["decomp"] = decomp
                 expect["rank_grid"] = [np, 1]
             label = "mpi %s np=%d%s" % (k, np, " --decomp %s" % decomp if decomp else "")
             rec = run_one(s, args, label, "mpi", argv, out, np=np, ranks=np, expect=expect)
