@@ -49,6 +49,7 @@ BAD_CASES = [
     ("--kernel without value at the end", ["--size", "1000", "--kernel"], ("--kernel",)),
     ("--size without value before --reps", ["--kernel", "pi", "--size", "--reps", "2"], SIZE),
     ("unknown option --frobnicate", OK + ["--frobnicate"], ("--frobnicate",)),
+    ("flag given a value --layout=1", OK + ["--layout=1"], ("--layout", "no value")),
     ("stray positional argument", OK + ["extra"], ("extra",)),
     ("primes --size 1e13 (over its limit)", ["--kernel", "primes", "--size", "1e13"], LIMIT),
     ("stencil --size 4000000000 (N*N overflow)", ["--kernel", "stencil", "--size", "4000000000"],

@@ -5,7 +5,7 @@
 
 serial: (a) record schema and appending, (b) the verification failure path
 (SCALEKIT_TEST_CORRUPT_RESULT=1), (c) --layout with OpenMP threads, (d) every
-kernel at --size small under scalekit-seq.
+kernel at --size small under scalekit-seq, (j) analysis/summary.py on real records.
 mpi: (e) more ranks than work, (f) tiny stencil grids on 4 ranks, (g) the
 failure path under mpirun, (h) thread levels and rank counts in records,
 (i) hybrid --layout under mpirun's default binding.
@@ -239,6 +239,31 @@ def serial_group(s, args):
             s.check(rec.get("verified") is True and rec.get("size_text") == "small",
                     "(d) seq %s --size small record verified" % k,
                     "verified %r size_text %r" % (rec.get("verified"), rec.get("size_text")))
+
+    # (j) analysis/summary.py: the demo's table from seq and omp records.
+    out = s.path("j.jsonl")
+    argv = ["--kernel", "pi", "--size", "2000000", "--reps", "2", "--warmup", "0"]
+    with open(out, "w", encoding="utf-8") as table:
+        for model, threads in (("seq", None), ("omp", 2)):
+            one = s.path("j-%s.jsonl" % model)
+            run_record(s, args, "(j) %s pi" % model, model, argv, one, threads=threads)
+            if os.path.exists(one):
+                with open(one, encoding="utf-8") as f:
+                    table.write(f.read())
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "analysis",
+                          "summary.py")
+    r = sktest.run([sys.executable, script, out], timeout=args.timeout)
+    rows = {line.split()[2]: line.split() for line in r.out.splitlines()
+            if line.startswith("pi ")}
+    s.check(r.rc == 0 and set(rows) == {"seq", "omp"}, "(j) summary.py prints seq and omp rows",
+            r.describe())
+    if set(rows) == {"seq", "omp"}:
+        s.check(rows["seq"][7] == "1.00" and rows["omp"][3] == "1x2" and rows["omp"][9] == "yes",
+                "(j) summary.py: seq is the speedup baseline, omp is 1x2 and verified",
+                repr(rows))
+    r = sktest.run([sys.executable, script, s.path("missing.jsonl")], timeout=args.timeout)
+    s.check(r.rc not in (0, None) and "cannot read" in r.err and "Traceback" not in r.err,
+            "(j) summary.py on a missing file says so without a traceback", r.describe())
 
 
 def mpi_group(s, args):
