@@ -142,6 +142,7 @@ static void record_timing(json *j, const cli_options *o, const run_report *r)
     json_double(j, "best", record_rate(o, r, t->min));
     json_string(j, "unit", o->kern->rate_unit);
     json_double(j, "work_units", r->work_units);
+    json_double(j, "bytes", o->kern->bytes != NULL ? o->kern->bytes(&o->params) : 0.0);
     json_object_end(j);
     json_object_begin(j, "imbalance");
     json_double(j, "rank_compute_min_s", r->timing.compute_min);

@@ -138,6 +138,13 @@ typedef struct kernel {
     /* Units of work in one run (all iterations), e.g. bytes moved, for the
      * rate. May use the result (e.g. total escape iterations). */
     double (*work_units)(const kernel_params *p, const kernel_result *r);
+    /* Optional (NULL = the kernel streams no arrays: its data lives in
+     * registers or cache): compulsory memory traffic of one run (all
+     * iterations) in bytes, counted as STREAM does (each array element read
+     * or written once per pass; no write-allocate). The analysis divides it
+     * by the run time and compares that with triad's bandwidth to tell
+     * memory-bound kernels from CPU-bound ones. */
+    double (*bytes)(const kernel_params *p);
 } kernel;
 
 /* Registry (kernels/registry.c). */

@@ -292,6 +292,13 @@ static double stencil_work_units(const kernel_params *p, const kernel_result *r)
     return (double)p->size[0] * (double)p->size[1] * (double)p->iters;
 }
 
+/* Per sweep: read the old grid and write the new one, 8 bytes a point each
+ * (neighbours come from cache; halos are negligible). */
+static double stencil_bytes(const kernel_params *p)
+{
+    return 16.0 * (double)p->size[0] * (double)p->size[1] * (double)p->iters;
+}
+
 const kernel kernel_stencil = {
     .name = "stencil",
     .summary = "2-D 5-point Jacobi sweeps with halo exchange (memory bandwidth bound)",
@@ -319,4 +326,5 @@ const kernel kernel_stencil = {
     .field = stencil_field,
     .verify = stencil_verify,
     .work_units = stencil_work_units,
+    .bytes = stencil_bytes,
 };

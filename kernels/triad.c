@@ -161,6 +161,11 @@ static double triad_work_units(const kernel_params *p, const kernel_result *r)
     return 24.0 * (double)p->size[0] * (double)p->iters;
 }
 
+static double triad_bytes(const kernel_params *p)
+{
+    return triad_work_units(p, NULL);
+}
+
 const kernel kernel_triad = {
     .name = "triad",
     .summary = "STREAM triad a = b + s*c (memory bandwidth bound)",
@@ -186,4 +191,5 @@ const kernel kernel_triad = {
     .finish = triad_finish,
     .verify = triad_verify,
     .work_units = triad_work_units,
+    .bytes = triad_bytes,
 };
