@@ -1,0 +1,310 @@
+"""collect - read scalekit result records into one tidy table.
+
+Walks the given files and directories (directories recursively: demo output,
+local sweeps under results/<sweep>/, one file per Slurm job alike), parses
+every JSON Lines record, checks its `schema`, and sorts each record into one
+of: used for the scaling analysis, excluded (failed verification,
+oversubscribed: listed with the reason, kept out of every figure), expected
+wrong (a deliberate race: listed apart, never counted as a failure), or an
+exact duplicate (dropped). Lines that are not records are reported as
+file:line with the reason, and reading goes on.
+
+Invariant: the tidy table has one row per timed repetition of every record
+that is not a duplicate; `included` is True exactly for the rows the metrics,
+fits and figures may use. Nothing here needs more than the standard library
+and pandas.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from typing import Any
+
+import pandas as pd
+
+SCHEMAS = (1,)                      # record schemas this analysis understands
+REPORT_MARKER = ".scalekit-report"  # a report directory: never read as input
+WALK_SUFFIXES = (".jsonl", ".ndjson")
+MAX_PROBLEMS_SHOWN = 5              # per file on stderr; the report lists all
+
+
+class CollectError(Exception):
+    """Bad input that leaves nothing to analyse (exit 2, no traceback)."""
+
+
+@dataclasses.dataclass
+class Problem:
+    file: str
+    line: int          # 0: the file as a whole
+    reason: str
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclasses.dataclass
+class Collection:
+    runs: pd.DataFrame                 # one row per repetition (see module doc)
+    records: list[dict[str, Any]]      # every non-duplicate record, with _file/_line
+    problems: list[Problem]
+    duplicates: list[tuple[str, str]]  # (where, where the identical record was first seen)
+    files: list[str]                   # files read
+    skipped: list[str]                 # files in walked directories that are not .jsonl
+    environments: pd.DataFrame         # one row per distinct build/host environment
+
+
+REQUIRED = {
+    "kernel": str, "model": str, "size": list, "ranks": int, "threads_per_rank": int,
+    "seconds": list, "verified": bool,
+}
+
+
+def find_files(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """Files to read: given files as they are, directories walked for *.jsonl.
+
+    Raises CollectError for a path that does not exist or when nothing is
+    found. Report directories (holding REPORT_MARKER) and skip_dirs are not
+    entered.
+    """
+    found, skipped = [], []
+    skip = {os.path.realpath(d) for d in skip_dirs}
+    for path in paths:
+        if os.path.isfile(path):
+            found.append(path)
+        elif os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs
+                                 if os.path.realpath(os.path.join(root, d)) not in skip
+                                 and not os.path.exists(os.path.join(root, d, REPORT_MARKER)))
+                for name in sorted(files):
+                    full = os.path.join(root, name)
+                    (found if name.endswith(WALK_SUFFIXES) else skipped).append(full)
+        else:
+            raise CollectError(f"{path}: no such file or directory")
+    if not found:
+        where = ", ".join(paths)
+        raise CollectError(f"no results files (*.jsonl) in {where}: run ./scalekit demo or a "
+                           "driver with --output FILE first")
+    return found, skipped
+
+
+def check_record(obj: Any) -> str | None:
+    """None if obj is a usable record of a known schema, else the reason."""
+    if not isinstance(obj, dict):
+        return f"not a JSON object (a {type(obj).__name__})"
+    if "schema" not in obj:
+        return "no 'schema' field: not a scalekit result record"
+    schema = obj["schema"]
+    if schema not in SCHEMAS or isinstance(schema, bool):
+        known = ", ".join(str(s) for s in SCHEMAS)
+        return (f"unknown record schema {schema!r} (this analysis reads schema {known}); "
+                "update scalekit's analysis/ to read it")
+    for name, kind in REQUIRED.items():
+        if name not in obj:
+            return f"missing field '{name}'"
+        value = obj[name]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return f"field '{name}' should be {kind.__name__}, is {type(value).__name__}"
+    if obj["ranks"] < 1 or obj["threads_per_rank"] < 1:
+        return "ranks and threads_per_rank must be >= 1"
+    if not obj["seconds"] or not all(_is_time(s) for s in obj["seconds"]):
+        return "'seconds' must be a non-empty list of positive numbers"
+    if not obj["size"] or not all(isinstance(n, int) and n >= 1 for n in obj["size"]):
+        return "'size' must be a non-empty list of positive integers"
+    return None
+
+
+def _is_time(s: Any) -> bool:
+    return (isinstance(s, (int, float)) and not isinstance(s, bool)
+            and math.isfinite(s) and s > 0)
+
+
+def read_file(path: str, problems: list[Problem]) -> list[dict[str, Any]]:
+    """Records of one file, each with _file and _line; problems appended."""
+    records: list[dict[str, Any]] = []
+    mine: list[Problem] = []
+    try:
+        with open(path, encoding="utf-8", errors="strict") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    mine.append(Problem(path, number, f"not JSON ({e.msg}, column {e.colno})"))
+                    continue
+                reason = check_record(obj)
+                if reason:
+                    mine.append(Problem(path, number, reason))
+                    continue
+                obj["_file"], obj["_line"] = path, number
+                records.append(obj)
+    except UnicodeDecodeError:
+        mine = [Problem(path, 0, "not a text file (not UTF-8): not JSON Lines")]
+    except OSError as e:
+        mine = [Problem(path, 0, f"cannot read: {e.strerror}")]
+    if not records and len(mine) > 1 and all(p.reason.startswith("not JSON") for p in mine):
+        mine = [Problem(path, 0, f"not a JSON Lines file: none of its {len(mine)} non-empty "
+                                 f"lines is JSON (line {mine[0].line}: {mine[0].reason})")]
+    problems += mine
+    return records
+
+
+def _canonical(obj: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in obj.items() if not k.startswith("_")},
+                      sort_keys=True, separators=(",", ":"))
+
+
+def drop_duplicates(records: list[dict[str, Any]]) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Keep the first of every set of identical records."""
+    seen: dict[str, str] = {}
+    kept, dups = [], []
+    for r in records:
+        key = _canonical(r)
+        where = f"{r['_file']}:{r['_line']}"
+        if key in seen:
+            dups.append((where, seen[key]))
+        else:
+            seen[key] = where
+            kept.append(r)
+    return kept, dups
+
+
+def exclusion(r: dict[str, Any]) -> tuple[str, str]:
+    """(status, reason): status is 'ok', 'expected_wrong' or 'excluded'."""
+    if r.get("expected_wrong") is True:
+        return "expected_wrong", "deliberately wrong run (a race shown on purpose)"
+    reasons = []
+    if not r["verified"]:
+        res = r.get("result") or {}
+        detail = ""
+        if res.get("expected") is not None or res.get("got") is not None:
+            detail = f": expected {res.get('expected')}, got {res.get('got')}"
+        reasons.append("verification failed" + detail)
+    if r.get("oversubscribed") is True:
+        reasons.append("oversubscribed (more threads than cores: the time measures time-sharing)")
+    return ("excluded", "; ".join(reasons)) if reasons else ("ok", "")
+
+
+def _provenance(r: dict[str, Any]) -> dict[str, Any]:
+    prov = r.get("provenance") or {}
+    hosts = prov.get("hostnames") or []
+    slurm = r.get("slurm") or {}
+    return {
+        "hosts": ",".join(sorted(set(str(h) for h in hosts))) or "?",
+        "mpi_library": prov.get("mpi_library") or "?",
+        "compiler": prov.get("compiler") or "?",
+        "cflags": prov.get("cflags") or "",
+        "build_type": prov.get("build_type") or "",
+        "commit": prov.get("git_commit") or "?",
+        "version": str(r.get("scalekit") or "?"),
+        "arch": str(r.get("arch") or prov.get("arch") or ""),
+        "slurm_job": str(slurm.get("job_id") or prov.get("SLURM_JOB_ID") or ""),
+        "timestamp": prov.get("timestamp") or "",
+    }
+
+
+ENV_KEYS = ["hosts", "mpi_library", "compiler", "cflags", "build_type", "commit", "version",
+            "arch"]
+
+
+def normalise_decomp(decomp: str) -> str:
+    """'2x1 tiles' -> 'tiles': a 2-D rank grid follows the rank count."""
+    return "tiles" if decomp.endswith("tiles") else decomp
+
+
+def _io_fields(r: dict[str, Any]) -> dict[str, Any]:
+    io = r.get("io")
+    if not isinstance(io, dict):
+        return {"io_bytes": math.nan, "io_mode": "", "io_layout": "", "io_collective": None,
+                "io_write_mib_s": math.nan, "io_read_mib_s": math.nan, "io_share": math.nan}
+    num = lambda v: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
+    return {"io_bytes": num(io.get("bytes")), "io_mode": str(io.get("mode") or ""),
+            "io_layout": str(io.get("layout") or ""), "io_collective": io.get("collective"),
+            "io_write_mib_s": num(io.get("write_mib_s")), "io_read_mib_s": num(io.get("read_mib_s")),
+            "io_share": num(io.get("share"))}
+
+
+def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
+    status, reason = exclusion(r)
+    size = [int(n) for n in r["size"]]
+    imb = r.get("imbalance") or {}
+    rate = r.get("rate") or {}
+    num = lambda v: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
+    schedule = str(r.get("schedule") or "")
+    decomp = normalise_decomp(str(r.get("decomp") or ""))
+    base = {
+        "file": r["_file"], "line": r["_line"], "kernel": r["kernel"],
+        "size": "x".join(str(n) for n in size), "n": math.prod(size),
+        "iters": int(r.get("iters") or 0), "model": r["model"], "ranks": r["ranks"],
+        "threads": r["threads_per_rank"], "workers": r["ranks"] * r["threads_per_rank"],
+        "nodes": int(r.get("nodes") or 1), "schedule": schedule, "decomp": decomp,
+        "variant": f"{schedule} {decomp}".strip(),
+        "verified": bool(r["verified"]), "oversubscribed": bool(r.get("oversubscribed")),
+        "expected_wrong": bool(r.get("expected_wrong")),
+        "status": status, "included": status == "ok", "excluded_reason": reason,
+        "env": env_id, "rate_unit": str(rate.get("unit") or ""),
+        "work_units": num(rate.get("work_units")), "bytes": num(rate.get("bytes")),
+        "compute_max_s": num(imb.get("rank_compute_max_s")),
+        "compute_mean_s": num(imb.get("rank_compute_mean_s")),
+        "imbalance": num(imb.get("max_over_mean")),
+    }
+    base.update(_io_fields(r))
+    base.update(_provenance(r))
+    return [dict(base, rep=i, seconds=float(s)) for i, s in enumerate(r["seconds"])]
+
+
+def environments(records: list[dict[str, Any]]) -> tuple[list[str], pd.DataFrame]:
+    """Environment id (E1, E2, ...) of each record, and the table of them."""
+    ids: dict[tuple, str] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    out = []
+    for r in records:
+        prov = _provenance(r)
+        key = tuple(prov[k] for k in ENV_KEYS)
+        if key not in ids:
+            ids[key] = f"E{len(ids) + 1}"
+            rows[ids[key]] = dict(env=ids[key], records=0, first=prov["timestamp"],
+                                  last=prov["timestamp"], slurm_jobs=set(),
+                                  **{k: prov[k] for k in ENV_KEYS})
+        row = rows[ids[key]]
+        row["records"] += 1
+        if prov["timestamp"]:
+            row["first"] = min(row["first"] or prov["timestamp"], prov["timestamp"])
+            row["last"] = max(row["last"], prov["timestamp"])
+        if prov["slurm_job"]:
+            row["slurm_jobs"].add(prov["slurm_job"])
+        out.append(ids[key])
+    table = pd.DataFrame(list(rows.values()),
+                         columns=["env", "records", "first", "last", "slurm_jobs", *ENV_KEYS])
+    table["slurm_jobs"] = table["slurm_jobs"].map(lambda s: ",".join(sorted(s)))
+    return out, table
+
+
+def collect(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> Collection:
+    """Read everything under paths. Raises CollectError when no usable record is found."""
+    files, skipped = find_files(paths, skip_dirs)
+    problems: list[Problem] = []
+    records: list[dict[str, Any]] = []
+    for path in files:
+        records += read_file(path, problems)
+    if not records:
+        shown = "\n  ".join(f"{p.where()}: {p.reason}" for p in problems[:MAX_PROBLEMS_SHOWN])
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        shown += f"\n  ... and {more} more" if more > 0 else ""
+        raise CollectError(f"no scalekit result records in {', '.join(paths)}"
+                           + (f":\n  {shown}" if shown else " (the files are empty)"))
+    records, dups = drop_duplicates(records)
+    env_ids, env_table = environments(records)
+    rows = [row for r, e in zip(records, env_ids) for row in _rows(r, e)]
+    return Collection(pd.DataFrame(rows), records, problems, dups, files, skipped, env_table)
+
+
+def excluded_records(c: Collection) -> pd.DataFrame:
+    """One row per record that is not used: failed, oversubscribed, expected wrong."""
+    runs = c.runs[c.runs["rep"] == 0]
+    cols = ["file", "line", "kernel", "size", "model", "ranks", "threads", "status",
+            "excluded_reason", "env"]
+    return runs.loc[~runs["included"], cols].reset_index(drop=True)
