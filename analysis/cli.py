@@ -60,7 +60,7 @@ def prepare_out(out: str) -> None:
         # them looking current.
         for name in os.listdir(out):
             full = os.path.join(out, name)
-            if name == "figures":
+            if name in ("figures", "extrap"):
                 shutil.rmtree(full, ignore_errors=True)
             elif name.endswith((".html", ".csv", ".jsonl")):
                 os.remove(full)
@@ -94,14 +94,14 @@ def run(a) -> int:
     s = study_mod.build(c)
     plots.render(s, os.path.join(out, "figures"))
     export.write_tables(s, out)
-    export.write_extrap(c.runs, os.path.join(out, "extrap.jsonl"))
+    export.write_extrap(c.runs, os.path.join(out, "extrap"))
     html = report.render(s, os.path.join(out, "report.html"))
     runs = c.runs[c.runs["rep"] == 0]
     if not a.quiet:
         say(f"read {len(c.files)} file(s), {len(runs)} record(s): {int(runs['included'].sum())} "
             f"used, {int((~runs['included']).sum())} listed as not used, "
             f"{len(c.duplicates)} duplicate(s) dropped, {len(c.problems)} unreadable line(s)")
-        say(f"{len(s.figures)} figure(s), tables and extrap.jsonl in {out}")
+        say(f"{len(s.figures)} figure(s), tables (CSV) and Extra-P files (extrap/) in {out}")
     print(os.path.abspath(html))
     return 1 if a.strict and c.problems else 0
 

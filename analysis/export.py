@@ -2,8 +2,8 @@
 
 Extra-P (PyPI `extrap`) reads JSON Lines of the form
     {"params": {"p": 16, "n": 4096}, "callpath": "stencil/mpi", "metric": "time", "value": 1.2}
-one line per repetition; every line carries the same parameters (Extra-P
-takes their names from the first line). p = workers (ranks x threads), n =
+one line per repetition (`extrap --jsonlines FILE` or its GUI); every line
+carries the same parameters (Extra-P takes their names from the first line). p = workers (ranks x threads), n =
 the product of the size numbers. Callpaths are kernel/model; a hybrid series
 adds its threads per rank, and a schedule/decomposition variant is added
 when one kernel x model ran several, so no two series share a coordinate.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pandas as pd
 
@@ -30,15 +31,26 @@ def callpaths(used: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=used.index)
 
 
-def write_extrap(runs: pd.DataFrame, path: str) -> int:
-    """Write every included repetition; returns the number of lines."""
-    used = runs[runs["included"]]
-    lines = []
-    for (cp, r) in zip(callpaths(used), used.itertuples()):
-        lines.append(json.dumps({"params": {"p": int(r.workers), "n": int(r.n)},
-                                 "callpath": cp, "metric": "time", "value": float(r.seconds)}))
-    _write_atomic(path, "".join(line + "\n" for line in lines))
-    return len(lines)
+def write_extrap(runs: pd.DataFrame, outdir: str) -> list[str]:
+    """One Extra-P file per callpath with two or more coordinates; returns the paths.
+
+    Extra-P wants every callpath of a file measured at every coordinate, which
+    the series of one study rarely share (seq runs at p = 1 only, MPI may
+    start at p = 2), so each series gets its own file: extrap/<callpath>.jsonl.
+    """
+    used = runs[runs["included"]].assign(callpath=lambda d: callpaths(d))
+    os.makedirs(outdir, exist_ok=True)
+    written = []
+    for cp, g in used.groupby("callpath", sort=True):
+        if len(g[["workers", "n"]].drop_duplicates()) < 2:
+            continue
+        lines = [json.dumps({"params": {"p": int(r.workers), "n": int(r.n)}, "callpath": cp,
+                             "metric": "time", "value": float(r.seconds)})
+                 for r in g.itertuples()]
+        path = os.path.join(outdir, re.sub(r"[^A-Za-z0-9_.-]+", "-", cp) + ".jsonl")
+        _write_atomic(path, "".join(line + "\n" for line in lines))
+        written.append(path)
+    return written
 
 
 def _write_atomic(path: str, text: str) -> None:

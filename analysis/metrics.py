@@ -220,6 +220,7 @@ def weak_fits(w: pd.DataFrame) -> pd.DataFrame:
 IO_SHARE = 0.5     # I/O-bound: at least this share of run time in I/O
 COMM_SHARE = 0.5   # communication-bound: at least this share outside computing
 MEM_FRACTION = 0.5  # memory-bound: achieved bytes/s at least this part of triad's
+CACHE_FRACTION = 1.2  # beyond triad's (DRAM) bandwidth: the data lives in cache
 
 
 def classify(p: pd.DataFrame) -> pd.DataFrame:
@@ -277,10 +278,12 @@ def _classify_kernel(kernel: str, g: pd.DataFrame, triad: pd.DataFrame) -> dict[
             ["moves memory, but this study has no triad run at the same worker counts to "
              "compare its bandwidth with"] + evidence))
     frac, bw, ref, r = max(fractions, key=lambda f: f[0])
-    text = (f"{bw / 1e9:.3g} GB/s = {frac:.0%} of triad's {ref / 1e9:.3g} GB/s "
-            f"({r.model}, {r.workers} workers)")
+    at = f"{r.model}, {r.workers} worker{'s' if r.workers > 1 else ''}"
+    text = f"{bw / 1e9:.3g} GB/s = {frac:.0%} of triad's {ref / 1e9:.3g} GB/s ({at})"
+    if frac > CACHE_FRACTION:
+        text += "; above triad's, so its working set is served from cache"
     if kernel == "triad":
-        text = f"the bandwidth reference: {bw / 1e9:.3g} GB/s ({r.model}, {r.workers} workers)"
+        text = f"the bandwidth reference: {bw / 1e9:.3g} GB/s ({at})"
     bound = "memory" if frac >= MEM_FRACTION else "CPU"
     return dict(bound=bound, evidence="; ".join([text] + evidence))
 

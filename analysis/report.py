@@ -315,9 +315,10 @@ def files(study) -> str:
     return ("<ul><li>results.csv: the tidy table, one row per timed repetition of every "
             "record (column 'included' says whether it was used, 'excluded_reason' why not)</li>"
             "<li>points.csv, fits.csv, models.csv, best.csv: the tables above</li>"
-            "<li>extrap.jsonl: every used repetition as Extra-P JSON Lines (params p and n, "
-            "callpath kernel/model, metric time); open it in Extra-P "
-            "(<code>extrap --jsonlines extrap.jsonl</code>)</li>"
+            "<li>extrap/KERNEL-MODEL.jsonl: every used repetition of one series as Extra-P "
+            "JSON Lines (params p = workers and n = size, callpath kernel/model, metric time); "
+            "open one in Extra-P (<code>extrap --jsonlines FILE</code>). One file per series "
+            "because Extra-P wants every callpath of a file measured at the same points.</li>"
             "<li>figures/: every figure as PNG and SVG</li></ul>")
 
 

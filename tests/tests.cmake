@@ -1,6 +1,7 @@
 # tests.cmake - the CTest suite (included from CMakeLists.txt).
 # Labels: unit (in-process C tests), cli (bad input), seq/omp/mpi (which
-# drivers a test starts), slow. The asan preset runs everything not labelled mpi.
+# drivers a test starts), slow, analysis (Python analysis package). The asan preset
+# runs everything not labelled mpi or analysis.
 
 add_executable(test_kernels tests/test_kernels.c)
 target_link_libraries(test_kernels PRIVATE scalekit_kernels)
@@ -61,3 +62,16 @@ add_test(NAME unit.structure
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_structure.py
                  --source ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:scalekit-seq>)
 set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
+
+# Analysis (Python, pytest, in the project venv .venv/ that `scalekit pyenv`
+# creates on first use): label analysis; the asan preset does not run it.
+add_test(NAME analysis.venv COMMAND ${CMAKE_SOURCE_DIR}/scalekit pyenv)
+set_tests_properties(analysis.venv PROPERTIES LABELS analysis TIMEOUT 600
+                     FIXTURES_SETUP analysis_venv RESOURCE_LOCK analysis_venv)
+add_test(NAME analysis.pytest
+         COMMAND ${CMAKE_SOURCE_DIR}/.venv/bin/python -m pytest -q -p no:cacheprovider
+                 -W ignore::DeprecationWarning ${CMAKE_SOURCE_DIR}/tests/analysis
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(analysis.pytest PROPERTIES LABELS analysis TIMEOUT 600
+                     FIXTURES_REQUIRED analysis_venv
+                     ENVIRONMENT "SCALEKIT_BINDIR=$<TARGET_FILE_DIR:scalekit-seq>")
