@@ -20,6 +20,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 from typing import Any
 
 import pandas as pd
@@ -206,8 +207,16 @@ def _provenance(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-ENV_KEYS = ["hosts", "mpi_library", "compiler", "cflags", "build_type", "commit", "version",
-            "arch"]
+# An environment is one build on one kind of machine: records that differ only
+# in which nodes of a cluster they ran on, or in whether the driver links MPI
+# at all, share it; its hosts, MPI libraries and Slurm jobs are listed.
+ENV_KEYS = ["machine", "compiler", "cflags", "build_type", "commit", "version", "arch"]
+ENV_SETS = ["hosts", "mpi_library", "slurm_job"]
+
+
+def machine_of(hosts: str) -> str:
+    """Host names without trailing node numbers: node017,node018 -> node."""
+    return ",".join(sorted({re.sub(r"[-_.]?\d+$", "", h) or h for h in hosts.split(",")}))
 
 
 def normalise_decomp(decomp: str) -> str:
@@ -263,24 +272,26 @@ def environments(records: list[dict[str, Any]]) -> tuple[list[str], pd.DataFrame
     out = []
     for r in records:
         prov = _provenance(r)
+        prov["machine"] = machine_of(prov["hosts"])
         key = tuple(prov[k] for k in ENV_KEYS)
         if key not in ids:
             ids[key] = f"E{len(ids) + 1}"
             rows[ids[key]] = dict(env=ids[key], records=0, first=prov["timestamp"],
-                                  last=prov["timestamp"], slurm_jobs=set(),
-                                  **{k: prov[k] for k in ENV_KEYS})
+                                  last=prov["timestamp"], **{k: prov[k] for k in ENV_KEYS},
+                                  **{k: set() for k in ENV_SETS})
         row = rows[ids[key]]
         row["records"] += 1
         if prov["timestamp"]:
             row["first"] = min(row["first"] or prov["timestamp"], prov["timestamp"])
             row["last"] = max(row["last"], prov["timestamp"])
-        if prov["slurm_job"]:
-            row["slurm_jobs"].add(prov["slurm_job"])
+        for k in ENV_SETS:
+            row[k].update(v for v in prov[k].split(",") if v and v not in ("none", "?"))
         out.append(ids[key])
     table = pd.DataFrame(list(rows.values()),
-                         columns=["env", "records", "first", "last", "slurm_jobs", *ENV_KEYS])
-    table["slurm_jobs"] = table["slurm_jobs"].map(lambda s: ",".join(sorted(s)))
-    return out, table
+                         columns=["env", "records", "first", "last", *ENV_SETS, *ENV_KEYS])
+    for k in ENV_SETS:
+        table[k] = table[k].map(lambda s: ", ".join(sorted(s)))
+    return out, table.rename(columns={"slurm_job": "slurm_jobs"})
 
 
 def collect(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> Collection:

@@ -125,8 +125,8 @@ def overview(study) -> str:
     envs = c.environments
     if len(envs) > 1:
         parts.append(f"Warning: these results come from {len(envs)} different environments "
-                     "(hosts, builds or commits, see 'Environments'); compare numbers within "
-                     "one environment.")
+                     "(machines, builds or commits, see 'Environments'); compare numbers "
+                     "within one environment.")
     return "".join(f"<p>{esc(t)}</p>" for t in parts)
 
 
@@ -181,7 +181,7 @@ def figures(study) -> str:
             out.append(f"<figure><h3>{esc(f.title)}</h3>"
                        f"<img alt='{esc(f.caption)}' src='{data_uri(f.png)}'>"
                        f"<figcaption>{esc(kind.how_to_read)} (SVG: "
-                       f"{esc(os.path.basename(f.svg))})</figcaption></figure>")
+                       f"figures/{esc(os.path.basename(f.svg))})</figcaption></figure>")
     if study.skipped_plots:
         items = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>"
                         for k, v in study.skipped_plots.items())
@@ -301,7 +301,8 @@ def excluded(study) -> str:
 @section("environments", "Environments", order=90)
 def environments(study) -> str:
     e = study.collection.environments
-    cols = [("env", "env"), ("hosts", "hosts"), ("mpi_library", "MPI library"),
+    cols = [("env", "env"), ("machine", "machine"), ("hosts", "hosts"),
+            ("mpi_library", "MPI library"),
             ("compiler", "compiler"), ("cflags", "flags"), ("build_type", "build"),
             ("arch", "arch"), ("commit", "commit"), ("version", "scalekit"),
             ("slurm_jobs", "Slurm jobs"), ("records", "records"), ("first", "first run"),
