@@ -260,7 +260,10 @@ def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
         "compute_mean_s": num(imb.get("rank_compute_mean_s")),
         "imbalance": num(imb.get("max_over_mean")),
     }
-    base.update(_io_fields(r))
+    io = _io_fields(r)
+    if io["io_mode"] or io["io_layout"]:  # an I/O configuration is a variant of its own
+        base["variant"] = f"{base['variant']} {io['io_mode']} {io['io_layout']}".strip()
+    base.update(io)
     base.update(_provenance(r))
     return [dict(base, rep=i, seconds=float(s)) for i, s in enumerate(r["seconds"])]
 

@@ -77,16 +77,20 @@ def points(runs: pd.DataFrame) -> pd.DataFrame:
                          env=",".join(sorted(set(recs["env"])))))
     p = pd.DataFrame(rows)
     p["tkey"] = np.where(p["model"] == "hybrid", p["threads"], 0)
-    p["series"] = [series_label(r) for r in p.itertuples()]
+    several = p.groupby(["kernel", "model"])["variant"].transform("nunique") > 1
+    p["series"] = [series_label(r, show) for r, show in zip(p.itertuples(), several)]
     p["_m"] = p["model"].map(model_rank)
     p = p.sort_values(["kernel", "n", "_m", "tkey", "variant", "workers"]).drop(columns="_m")
     return add_speedups(p.reset_index(drop=True))
 
 
-def series_label(r) -> str:
+def series_label(r, with_variant: bool = False) -> str:
+    """'omp', 'hybrid (2 thr/rank)', 'mpi [static block collective contiguous]'."""
     label = r.model
     if r.model == "hybrid":
         label += f" ({r.threads} thr/rank)"
+    if with_variant:
+        label += f" [{r.variant}]"
     return label
 
 

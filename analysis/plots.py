@@ -83,6 +83,14 @@ def line_style(series: str, threads: int = 0) -> dict:
                 markerfacecolor="white", markeredgewidth=1.4, linewidth=1.4)
 
 
+def nth_style(i: int) -> dict:
+    """The i-th distinct line style, for lines that are not models."""
+    every = [STYLE[m] for m in ("omp", "mpi", "hybrid", "seq")] + EXTRA
+    s = every[i % len(every)]
+    return dict(color=s["color"], marker=s["marker"], linestyle=s["linestyle"], markersize=6,
+                markerfacecolor="white", markeredgewidth=1.4, linewidth=1.4)
+
+
 def _grid(n: int, width: float = 3.6, height: float = 3.0):
     cols = min(n, 3)
     rows = math.ceil(n / cols)
@@ -363,9 +371,7 @@ def plot_io(study):
             g = g.dropna(subset=[col]).sort_values("ranks")
             if g.empty:
                 continue
-            st = line_style(model) if i == 0 else {**line_style(model), **{
-                k: v for k, v in EXTRA[i % len(EXTRA)].items() if k != "hatch"}}
-            ax.plot(g["ranks"], g[col], label=f"{model} {mode} {layout}", **st)
+            ax.plot(g["ranks"], g[col], label=f"{model} {mode} {layout}", **nth_style(i))
         ax.set_xscale("log", base=2)
         _workers_axis(ax, io["ranks"])
         ax.set_xlabel("MPI ranks")

@@ -115,3 +115,11 @@ def test_best_model_and_ties(tmp_path):
     assert best.loc[1, "best"] == "seq"
     assert best.loc[2, "best"] == "omp"
     assert best.loc[2, "tie"] == "mpi"     # within the repetitions' spread
+
+
+def test_io_configurations_are_separate_series(rich_dir):
+    p = metrics.points(collect.collect([str(rich_dir)]).runs)
+    io = p[p["kernel"] == "iobench"]
+    assert sorted(set(io["series"])) == ["mpi [static block collective contiguous]",
+                                         "mpi [static block independent contiguous]"]
+    assert len(io) == 6 and (io["reps"] == 7).all()
