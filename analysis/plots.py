@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
-from . import metrics, models  # noqa: E402
+from . import metrics, models, registry  # noqa: E402
 
 STYLE = {
     "seq": dict(color="black", marker="o", linestyle="-", hatch=""),
@@ -58,13 +58,7 @@ class PlotKind:
 
 
 PLOTS: list[PlotKind] = []
-
-
-def plot(name: str, title: str, how_to_read: str):
-    def register(fn):
-        PLOTS.append(PlotKind(name, title, how_to_read, fn))
-        return fn
-    return register
+plot = registry.decorator(PLOTS, PlotKind)  # @plot("name", "Title", "how to read it")
 
 
 def style(series: str, hybrid_threads: int = 0) -> dict:
@@ -212,26 +206,35 @@ def _speedup_figure(study, base: str):
     return _finish(fig, study, f"Speedup and efficiency\nbaseline: {what}")
 
 
-@plot("speedup", "Speedup and efficiency against the sequential driver",
-      "Top: speedup S = T_seq / T(p) against the sequential driver at the same size (absolute "
-      "speedup; the dashed line is S = p). Bottom: efficiency S / p, 1 is ideal; above 1 is "
-      "superlinear (usually caches: each worker's share fits where the whole did not).")
-def plot_speedup_seq(study):
-    fig = _speedup_figure(study, "seq")
-    if fig is None:
-        return "needs sequential (scalekit-seq) runs at the same size as parallel runs"
-    return [("", fig, "Speedup and efficiency against scalekit-seq at the same size.")]
+SPEEDUP_PLOTS = {
+    "seq": ("speedup", "Speedup and efficiency against the sequential driver",
+            "Top: speedup S = T_seq / T(p) against the sequential driver at the same size "
+            "(absolute speedup; the dashed line is S = p). Bottom: efficiency S / p, 1 is "
+            "ideal; above 1 is superlinear (usually caches: each worker's share fits where the "
+            "whole did not).",
+            "needs sequential (scalekit-seq) runs at the same size as parallel runs"),
+    "own": ("speedup-own", "Speedup and efficiency against each model's smallest worker count",
+            "Relative speedup S = T(p0) / T(p), p0 the model's own smallest worker count "
+            "(dashed: ideal p / p0), and efficiency S p0 / p. This removes each model's fixed "
+            "overhead (MPI start-up, thread team) and shows how the model itself scales.",
+            "needs one model at two or more worker counts"),
+}
 
 
-@plot("speedup-own", "Speedup and efficiency against each model's smallest worker count",
-      "Relative speedup S = T(p0) / T(p), p0 the model's own smallest worker count (dashed: "
-      "ideal p / p0), and efficiency S p0 / p. This removes each model's fixed overhead "
-      "(MPI start-up, thread team) and shows how the model itself scales.")
-def plot_speedup_own(study):
-    fig = _speedup_figure(study, "own")
-    if fig is None:
-        return "needs one model at two or more worker counts"
-    return [("", fig, "Relative speedup and efficiency against the model's smallest p.")]
+def _speedup_plot(base: str):
+    name, title, how, missing = SPEEDUP_PLOTS[base]
+
+    @plot(name, title, how)
+    def make(study):
+        fig = _speedup_figure(study, base)
+        if fig is None:
+            return missing
+        return [("", fig, f"Speedup and efficiency; baseline: {metrics.BASELINE_TEXT[base]}.")]
+    return make
+
+
+for _base in SPEEDUP_PLOTS:
+    _speedup_plot(_base)
 
 
 @plot("weak", "Weak scaling efficiency",

@@ -30,26 +30,20 @@ import os
 
 import pandas as pd
 
-from . import collect, metrics, stats
+from . import collect, metrics, registry, stats
 
 
 @dataclasses.dataclass
 class Section:
     key: str
     title: str
-    order: int
     render: object
+    order: int
 
 
 SECTIONS: list[Section] = []
-
-
-def section(key: str, title: str, order: int):
-    def register(fn):
-        SECTIONS.append(Section(key, title, order, fn))
-        SECTIONS.sort(key=lambda s: s.order)
-        return fn
-    return register
+# @section("key", "Title", order=N): order places it among the others.
+section = registry.decorator(SECTIONS, Section, order=lambda s: s.order)
 
 
 # --- formatting helpers ---------------------------------------------------------
