@@ -83,7 +83,8 @@ def find_files(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> tuple[list[
                     full = os.path.join(root, name)
                     (found if name.endswith(WALK_SUFFIXES) else skipped).append(full)
         else:
-            raise CollectError(f"{path}: no such file or directory")
+            hint = " (no results yet? run ./scalekit demo)" if not found and not skipped else ""
+            raise CollectError(f"{path}: no such file or directory{hint}")
     if not found:
         where = ", ".join(paths)
         raise CollectError(f"no results files (*.jsonl) in {where}: run ./scalekit demo or a "
