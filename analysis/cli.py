@@ -35,6 +35,8 @@ def parse(argv):
                         "directory, or next to the first file)")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when any line could not be read (default: list and go on)")
+    p.add_argument("--no-figures", action="store_true",
+                   help="tables and report without figures (faster on large studies)")
     p.add_argument("--quiet", action="store_true", help="print only warnings and errors")
     return p.parse_args(argv)
 
@@ -92,7 +94,10 @@ def run(a) -> int:
     # Heavy imports only once the input is known to be good.
     from . import export, plots, report, study as study_mod
     s = study_mod.build(c)
-    plots.render(s, os.path.join(out, "figures"))
+    if a.no_figures:
+        s.skipped_plots = {k.name: "not drawn (--no-figures)" for k in plots.PLOTS}
+    else:
+        plots.render(s, os.path.join(out, "figures"))
     export.write_tables(s, out)
     export.write_extrap(c.runs, os.path.join(out, "extrap"))
     html = report.render(s, os.path.join(out, "report.html"))

@@ -65,11 +65,11 @@ def test_default_output_and_reports_are_not_read_back(tmp_path):
     (tmp_path / "results").mkdir()
     synth.write(tmp_path / "results" / "demo.jsonl", [synth.record("pi", "seq", 1, [1.0]),
                                                       synth.record("pi", "omp", 2, [0.5])])
-    r = analysis(tmp_path / "results" / "demo.jsonl", "--quiet")
+    r = analysis(tmp_path / "results" / "demo.jsonl", "--quiet", "--no-figures")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(tmp_path / "results" / "demo-report" / "report.html")
     # default RESULTS is ./results; demo-report/ (a report, holding Extra-P .jsonl files) is skipped
-    r = analysis(cwd=tmp_path)
+    r = analysis("--no-figures", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "read 1 file(s), 2 record(s)" in r.stderr and "0 unreadable" in r.stderr
     assert r.stdout.strip() == str(tmp_path / "results" / "report" / "report.html")
@@ -82,7 +82,8 @@ def test_front_end_report_subcommand(tmp_path):
                        timeout=600)
     assert r.returncode == 2 and "no results files" in r.stderr and "Traceback" not in r.stderr
     synth.write(tmp_path / "r.jsonl", [synth.record()])
-    r = subprocess.run([front, "report", str(tmp_path), "--out", str(tmp_path / "o")],
+    r = subprocess.run([front, "report", str(tmp_path), "--out", str(tmp_path / "o"),
+                        "--no-figures"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().endswith("report.html")

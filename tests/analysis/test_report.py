@@ -83,8 +83,9 @@ def test_report_lists_excluded_runs_and_why(tmp_path):
         f.write("{broken\n")
         f.write(json.dumps(synth.record("pi", "seq", 1, [2.0])) + "\n")  # duplicate
     out = tmp_path / "out"
-    assert cli.main([str(tmp_path / "r.jsonl"), "--out", str(out), "--quiet"]) == 0
-    assert cli.main([str(tmp_path / "r.jsonl"), "--out", str(out), "--quiet", "--strict"]) == 1
+    args = [str(tmp_path / "r.jsonl"), "--out", str(out), "--quiet", "--no-figures"]
+    assert cli.main(args) == 0
+    assert cli.main(args + ["--strict"]) == 1
     text = (out / "report.html").read_text()
     assert "oversubscribed (more threads than cores" in text
     assert "verification failed: expected 1, got 2" in text
