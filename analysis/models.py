@@ -60,14 +60,15 @@ class Factor:
     def text(self) -> str:
         x = self.param
         parts = []
+        power = lambda e: str(e) if e.denominator == 1 else f"({e})"
         if self.i == -1:
             parts.append(f"1/{x}")
         elif self.i < 0:
-            parts.append(f"1/{x}^{-self.i}")
+            parts.append(f"1/{x}^{power(-self.i)}")
         elif self.i == 1:
             parts.append(x)
         elif self.i > 0:
-            parts.append(f"{x}^{self.i}")
+            parts.append(f"{x}^{power(self.i)}")
         if self.j:
             parts.append(f"log2({x})" + (f"^{self.j}" if self.j > 1 else ""))
         return " * ".join(parts) if parts else "1"
@@ -203,7 +204,7 @@ def describe(sel: Selected, noun: str, params: list[str]) -> str:
                         + (f" (serial fraction {c[0] / (c[0] + c[1]):.2f})"
                            if c[0] + c[1] > 0 else ""))
             trend = "falls" if c[1] > 0 else "grows"
-            return f"time {trend} like {shape} towards {c[0]:.3g} s as {noun} are added"
+            return f"time {trend} like {shape} towards {max(c[0], 0):.3g} s as {noun} are added"
         trend = "grows" if c[1] > 0 else "falls"
         cross = _crossover(lambda p: abs(c[1]) * f(np.array([p]))[0], abs(c[0]))
         tail = (f" beyond {cross} {noun}" if cross and cross > 1 and c[0] > 0 and c[1] > 0
