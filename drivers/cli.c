@@ -477,22 +477,31 @@ void cli_print_help(const char *prog)
         "  --size SIZE        small | medium | large, or numbers such as 2000000, 2M,\n"
         "                     1e6, 1024x768 (per kernel, see --list); default small\n"
         "  --iters N          iterations inside one timed run (default per kernel)\n"
-        "  --reps N           timed repetitions, all recorded (default 5)\n"
-        "  --warmup N         untimed runs before them (default 1)\n"
+        "  --reps N           timed repetitions, all recorded (default 5, at most %d)\n"
+        "  --warmup N         untimed runs before them (default 1, at most %d)\n"
         "  --schedule KIND[,CHUNK]\n"
         "                     OpenMP loop schedule: static, dynamic or guided; CHUNK counts\n"
         "                     work items (default dynamic for uneven kernels, else static)\n"
         "  --decomp block | cyclic[,CHUNK]\n"
         "                     how 1-D work items are dealt to MPI ranks (default cyclic\n"
         "                     for uneven kernels, else block; 2-D kernels use block tiles)\n"
-        "  --output FILE      append one JSON object per run to FILE (JSON Lines)\n"
+        "  --output FILE      append one JSON object per run to FILE (JSON Lines); FILE is\n"
+        "                     opened (created) before any work and removed again if it\n"
+        "                     was created for a run that ends without a record\n"
         "  --layout           print host, rank, pid, thread and CPU core of every thread\n"
         "                     and warn when threads share a core\n"
         "  --list             list kernels, their sizes and presets\n"
         "  --help, --version\n"
         "\n"
+        "Give each option once. A run the kernel expects to take more than %d minutes\n"
+        "starts with a warning that gives the estimate.\n"
+        "\n"
+        "environment:\n"
+        "  OMP_NUM_THREADS    threads per process for scalekit-omp and scalekit-hybrid:\n"
+        "                     one whole number, at most %d per CPU online (checked)\n"
+        "\n"
         "exit status: 0 verified, 1 run-time error, 2 usage error, 3 verification failed\n",
-        prog);
+        prog, CLI_MAX_REPS, CLI_MAX_REPS, CLI_LONG_RUN_SECONDS / 60, CLI_THREADS_PER_CPU);
 }
 
 void cli_print_kernels(void)

@@ -24,8 +24,9 @@ enum { CLI_NUM_BAD = -1, CLI_NUM_TOO_LARGE = -2 };
 enum { CLI_UNKNOWN = -3 };
 
 enum {
-    CLI_MAX_REPS = 100000,   /* limit of --reps and of --warmup */
-    CLI_THREADS_PER_CPU = 64 /* OMP_NUM_THREADS limit per CPU online, see cli_check_threads() */
+    CLI_MAX_REPS = 100000,     /* limit of --reps and of --warmup */
+    CLI_THREADS_PER_CPU = 64,  /* OMP_NUM_THREADS limit per CPU online, see cli_check_threads() */
+    CLI_LONG_RUN_SECONDS = 300 /* expected wall time beyond which a run starts with a warning */
 };
 
 typedef enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST } cli_action;

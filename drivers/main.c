@@ -25,9 +25,6 @@
 #include "run.h"
 #include "version.h"
 
-/* Runs expected to take longer than this (wall time) get a warning first. */
-#define MAIN_LONG_RUN_SECONDS 300.0
-
 static const char *main_model(void)
 {
     static const char *const names[2][2] = {{"seq", "omp"}, {"mpi", "hybrid"}};
@@ -110,13 +107,15 @@ static const char *main_duration(double s, char *buf, size_t n)
         snprintf(buf, n, "%.1f h", s / 3600.0);
     else if (s < 2.0 * 365.0 * 86400.0)
         snprintf(buf, n, "%.0f days", s / 86400.0);
+    else if (s < 100.0 * 365.25 * 86400.0)
+        snprintf(buf, n, "%.1f years", s / (365.25 * 86400.0));
     else
-        snprintf(buf, n, "%.2g years", s / (365.25 * 86400.0));
+        snprintf(buf, n, "%.0f years", s / (365.25 * 86400.0));
     return buf;
 }
 
 /* Rank 0: warn before a run the kernel expects to take more than
- * MAIN_LONG_RUN_SECONDS: its single-core estimate per run, times warm-up and
+ * CLI_LONG_RUN_SECONDS: its single-core estimate per run, times warm-up and
  * timed runs, shared by all ranks x threads. Not an error. */
 static void main_warn_long(const cli_options *o, const record_context *ctx)
 {
@@ -126,7 +125,7 @@ static void main_warn_long(const cli_options *o, const record_context *ctx)
     if (comm_rank() != 0 || o->kern->est_seconds == NULL) return;
     one = o->kern->est_seconds(&o->params);
     wall = one * runs / (workers > 0 ? workers : 1);
-    if (!(wall > MAIN_LONG_RUN_SECONDS)) return;
+    if (!(wall > CLI_LONG_RUN_SECONDS)) return;
     msg_warn("%s --size %s may take about %s (%.0f run(s) of about %s each on one core, by the "
              "kernel's rough estimate, shared by %d worker(s)); if that is not intended, stop "
              "it (Ctrl-C) and use a smaller --size or fewer --reps",
