@@ -18,16 +18,21 @@ static int jsonl_fail(char *err, size_t errlen, const char *what, int code)
     return -1;
 }
 
-/* Open an existing file without blocking on a FIFO; read access too when
- * allowed, so jsonl_write() can look at the last byte. */
+/* Open an existing file for appending; read access too when allowed, so
+ * jsonl_write() can look at the last byte. A FIFO is opened write-only and
+ * without blocking, which fails (ENXIO) when nobody reads it. */
 static int jsonl_open_existing(const char *path)
 {
-    int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0 && errno == EACCES) fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    int fifo = stat(path, &st) == 0 && S_ISFIFO(st.st_mode), fd = -1;
+    if (!fifo) fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NONBLOCK);
+    if (fifo || (fd < 0 && errno == EACCES))
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
     return fd;
 }
 
-/* Only regular files and character devices (/dev/null) take records. */
+/* Records go to regular files, character devices (/dev/null, a terminal)
+ * and pipes that have a reader (/dev/stdout piped into another program). */
 static int jsonl_check_kind(int fd, char *err, size_t errlen)
 {
     struct stat st;
@@ -36,8 +41,8 @@ static int jsonl_check_kind(int fd, char *err, size_t errlen)
         snprintf(err, errlen, "is a directory; give a file name");
         return -1;
     }
-    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
-        snprintf(err, errlen, "is not a regular file (a FIFO or socket); give a regular file");
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+        snprintf(err, errlen, "is neither a regular file, a device nor a pipe; give a file");
         return -1;
     }
     return 0;
@@ -45,17 +50,12 @@ static int jsonl_check_kind(int fd, char *err, size_t errlen)
 
 int jsonl_open(jsonl_file *f, const char *path, char *err, size_t errlen)
 {
-    struct stat st;
     int fd;
     f->fd = -1;
     f->created = 0;
     f->path = NULL;
     if (path == NULL || path[0] == '\0') {
         snprintf(err, errlen, "needs a file name");
-        return -1;
-    }
-    if (stat(path, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
-        snprintf(err, errlen, "is not a regular file (a FIFO or socket); give a regular file");
         return -1;
     }
     fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -65,6 +65,10 @@ int jsonl_open(jsonl_file *f, const char *path, char *err, size_t errlen)
         fd = jsonl_open_existing(path);
         /* A dangling symbolic link: create its target, never remove it. */
         if (fd < 0 && errno == ENOENT) fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    }
+    if (fd < 0 && errno == ENXIO) {
+        snprintf(err, errlen, "is a FIFO (or socket) nobody reads; writing would block");
+        return -1;
     }
     if (fd < 0)
         return jsonl_fail(err, errlen,

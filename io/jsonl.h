@@ -28,8 +28,9 @@ typedef struct jsonl_file {
     }
 
 /* Open path for appending, creating it (mode 0644) if missing, so a run can
- * fail fast before any work when its results could not be kept. Refuses
- * directories, FIFOs and sockets (a FIFO would block the open). 0, or -1
+ * fail fast before any work when its results could not be kept. Takes
+ * regular files, devices and pipes with a reader (--output /dev/stdout);
+ * refuses directories and a FIFO nobody reads (it would block). 0, or -1
  * with the reason in err (without the path: the caller names it). */
 int jsonl_open(jsonl_file *f, const char *path, char *err, size_t errlen);
 
