@@ -385,6 +385,25 @@ def check_newline(s, args):
             r.describe())
 
 
+def check_threads_one_rank(s, args):
+    """A bad OMP_NUM_THREADS seen by one rank only (here rank 1, through
+    mpirun's MPMD syntax) still ends every rank with exit 2; that rank says
+    why, naming itself."""
+    exe = sktest.driver_path(args.bindir, "hybrid")
+    argv = OK + ["--output", s.path("one-rank.jsonl")]
+    cmd = [args.mpiexec, "--oversubscribe", "--bind-to", "none",
+           "-np", "1", "-x", "OMP_NUM_THREADS=2", exe] + argv + [
+           ":", "-np", "1", "-x", "OMP_NUM_THREADS=abc", exe] + argv
+    r = sktest.run(cmd, env=sktest.child_env(threads=2), timeout=args.timeout)
+    lines = message_lines("hybrid", r.err)
+    s.check(not r.timed_out and r.rc == 2 and len(lines) == 1 and
+            lines[0].startswith("scalekit-hybrid: rank 1: OMP_NUM_THREADS='abc'"),
+            "hybrid: bad OMP_NUM_THREADS on rank 1 only: exit 2, rank 1 says why",
+            r.describe())
+    s.check(not os.path.exists(argv[-1]), "hybrid: bad OMP_NUM_THREADS on rank 1: no --output",
+            argv[-1])
+
+
 def check_stdout_output(s, args):
     """--output /dev/stdout, a pipe with a reader here, takes the record."""
     r = sktest.run_driver(args, args.driver, OK + ["--output", "/dev/stdout"], np=args.np,
@@ -472,6 +491,8 @@ def main():
     check_newline(s, args)
     check_stdout_output(s, args)
     check_long_runs(s, args)
+    if args.driver == "hybrid":
+        check_threads_one_rank(s, args)
     if args.driver in sktest.MPI_MODELS:
         check_default_mpirun(s, args)
     s.finish()
