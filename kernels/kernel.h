@@ -138,6 +138,14 @@ typedef struct kernel {
     /* Units of work in one run (all iterations), e.g. bytes moved, for the
      * rate. May use the result (e.g. total escape iterations). */
     double (*work_units)(const kernel_params *p, const kernel_result *r);
+
+    /* Optional: rough, conservative (rather high than low) seconds one run
+     * (all iterations, without verification) takes on one core at params p,
+     * from the kernel's cost model and measured rates. Drivers divide it
+     * over their workers and warn before a run that would take more than a
+     * few minutes. NULL: no estimate, no warning. */
+    double (*est_seconds)(const kernel_params *p);
+
     /* Optional (NULL = the kernel streams no arrays: its data lives in
      * registers or cache): compulsory memory traffic of one run (all
      * iterations) in bytes, counted as STREAM does (each array element read
