@@ -123,6 +123,18 @@ int comm_ranks_on_node(void)
     return n;
 }
 
+int comm_node_gather(const void *mine, void *all, size_t n)
+{
+    MPI_Comm node;
+    int me = 0;
+    SK_CHECK(n <= (size_t)0x7fffffff, "comm_node_gather: message too large");
+    SK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+    SK_MPI(MPI_Comm_rank(node, &me));
+    SK_MPI(MPI_Gather(mine, (int)n, MPI_BYTE, all, (int)n, MPI_BYTE, 0, node));
+    SK_MPI(MPI_Comm_free(&node));
+    return me;
+}
+
 void comm_sum_u64(uint64_t *v, int n)
 {
     SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD));
@@ -222,6 +234,11 @@ void comm_barrier(void) {}
 int comm_ranks_on_node(void)
 {
     return 1;
+}
+int comm_node_gather(const void *mine, void *all, size_t n)
+{
+    if (n > 0) memmove(all, mine, n);
+    return 0;
 }
 void comm_sum_u64(uint64_t *v, int n)
 {

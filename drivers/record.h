@@ -25,7 +25,7 @@ typedef struct record_context {
     char **argv;
     const layout_table *layout; /* NULL unless --layout */
     int oversubscribed;         /* see layout_oversubscribed() */
-    char oversubscribed_msg[320];
+    char oversubscribed_msg[512];
 } record_context;
 
 /* Collective: fill ctx (hostnames gathered to rank 0). */

@@ -14,6 +14,7 @@
 #include "decomp.h"
 #include "harness.h"
 #include "json.h"
+#include "layout.h"
 
 static int passed, failed;
 
@@ -224,6 +225,46 @@ static void test_stats(void)
     CHECK(s.min == 4.0 && s.median == 4.0 && s.q3 == 4.0);
 }
 
+/* sets[i] = CPUs lo..hi of thread i. */
+static void cpus_range(layout_cpuset *s, int lo, int hi)
+{
+    memset(s, 0, sizeof *s);
+    for (int c = lo; c <= hi; c++)
+        layout_cpuset_add(s, c);
+}
+
+static void test_layout_match(void)
+{
+    layout_cpuset s[8];
+    char text[64];
+    cpus_range(&s[0], 0, 0), cpus_range(&s[1], 1, 1); /* close/spread: one core each */
+    CHECK(layout_cpus_parallel(s, 2) == 2);
+    cpus_range(&s[1], 0, 0); /* master, or a rank bound to one core: both on core 0 */
+    CHECK(layout_cpus_parallel(s, 2) == 1);
+    cpus_range(&s[0], 0, 1), cpus_range(&s[1], 0, 1), cpus_range(&s[2], 0, 1); /* unbound */
+    CHECK(layout_cpus_parallel(s, 2) == 2 && layout_cpus_parallel(s, 3) == 2);
+    /* The union (0-3) is not enough: two threads are pinned to CPU 0. */
+    cpus_range(&s[0], 0, 0), cpus_range(&s[1], 0, 0), cpus_range(&s[2], 0, 3);
+    CHECK(layout_cpus_parallel(s, 3) == 2);
+    /* A matching that needs an augmenting path: greedy gives thread 0 CPU 0. */
+    cpus_range(&s[0], 0, 1), cpus_range(&s[1], 0, 0);
+    CHECK(layout_cpus_parallel(s, 2) == 2);
+    for (int i = 0; i < 8; i++) /* 8 threads, thread i on CPUs i and i+1 of 0..8 */
+        cpus_range(&s[i], i, i + 1);
+    CHECK(layout_cpus_parallel(s, 8) == 8);
+    cpus_range(&s[0], 1000, 1023), cpus_range(&s[1], 1023, 1023);
+    CHECK(layout_cpus_parallel(s, 2) == 2 && layout_cpuset_count(&s[0]) == 24);
+    CHECK(layout_cpus_parallel(s, 0) == 0);
+    layout_cpuset_text(&s[0], text, sizeof text);
+    CHECK(strcmp(text, "1000-1023") == 0);
+    memset(&s[0], 0, sizeof s[0]);
+    for (int c = 0; c < 64; c += 2)
+        layout_cpuset_add(&s[0], c);
+    layout_cpuset_text(&s[0], text, sizeof text);
+    CHECK(strlen(text) < sizeof text && strstr(text, "0,2,4,") == text &&
+          strcmp(text + strlen(text) - 3, "...") == 0);
+}
+
 int main(void)
 {
     test_decomp_1d();
@@ -234,6 +275,7 @@ int main(void)
     test_cli();
     test_json();
     test_stats();
+    test_layout_match();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

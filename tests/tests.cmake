@@ -61,3 +61,14 @@ add_test(NAME unit.structure
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_structure.py
                  --source ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:scalekit-seq>)
 set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
+
+# The oversubscription flag, its warning and --layout agree (placement truth table).
+add_test(NAME oversub.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_oversub.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(oversub.serial PROPERTIES LABELS "seq;omp" TIMEOUT 300 PROCESSORS 2
+                     RUN_SERIAL TRUE)
+add_test(NAME oversub.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_oversub.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(oversub.mpi PROPERTIES LABELS mpi TIMEOUT 300 PROCESSORS 2 RUN_SERIAL TRUE)
