@@ -108,6 +108,23 @@ static double run_once(void *ctx)
     return compute;
 }
 
+/* Rank 0: say that no rank grid fits and which rank counts would. */
+static void run_refuse_tiling(const run_ctx *c, int size)
+{
+    char fits[160];
+    const int64_t *n = c->dom.extent;
+    decomp_dims_text(n[0], n[1], c->k->halo,
+                     size < 8      ? 16
+                     : size < 2048 ? 2 * size
+                                   : 4096,
+                     fits, sizeof fits);
+    fprintf(stderr,
+            "scalekit: %s: a %lldx%lld grid cannot be cut into %d tiles of at least %d row(s) "
+            "and col(s) each (no rank grid px x py = %d fits); rank counts that fit: %s; or "
+            "use a larger --size\n",
+            c->k->name, (long long)n[0], (long long)n[1], size, c->k->halo, size, fits);
+}
+
 static int run_decompose(run_ctx *c, run_report *rep)
 {
     const kernel *k = c->k;
@@ -130,7 +147,12 @@ static int run_decompose(run_ctx *c, run_report *rep)
         return CLI_EXIT_OK;
     }
     c->dom.extent[1] = k->extent(p, 1);
-    decomp_2d_init(&c->d2, c->dom.extent[0], c->dom.extent[1], rank, size);
+    /* Every tile must own at least `halo` rows and cols, or the neighbour
+     * chain of the exchange breaks. All ranks reach the same verdict. */
+    if (decomp_2d_init(&c->d2, c->dom.extent[0], c->dom.extent[1], k->halo, rank, size) != 0) {
+        if (rank == 0) run_refuse_tiling(c, size);
+        return CLI_EXIT_USAGE;
+    }
     for (int a = 0; a < 2; a++) {
         c->dom.lo[a] = c->d2.lo[a];
         c->dom.hi[a] = c->d2.hi[a];
@@ -139,18 +161,6 @@ static int run_decompose(run_ctx *c, run_report *rep)
     snprintf(rep->decomp, sizeof rep->decomp, "%dx%d tiles", rep->pdims[0], rep->pdims[1]);
     c->nitems = (c->dom.hi[0] - c->dom.lo[0] + k->grain - 1) / k->grain;
     c->dom.nlocal = (c->dom.hi[0] - c->dom.lo[0]) * (c->dom.hi[1] - c->dom.lo[1]);
-    /* Every tile must own at least `halo` rows and cols, or the neighbour
-     * chain of the exchange breaks. All ranks compute the same answer. */
-    if (c->dom.extent[0] < (int64_t)rep->pdims[0] * k->halo ||
-        c->dom.extent[1] < (int64_t)rep->pdims[1] * k->halo) {
-        if (rank == 0)
-            fprintf(stderr,
-                    "scalekit: %s: a %lldx%lld grid cannot be cut into %dx%d tiles of at least "
-                    "%d row(s) and col(s); use fewer ranks or a larger --size\n",
-                    k->name, (long long)c->dom.extent[0], (long long)c->dom.extent[1],
-                    rep->pdims[0], rep->pdims[1], k->halo);
-        return CLI_EXIT_USAGE;
-    }
     return CLI_EXIT_OK;
 }
 

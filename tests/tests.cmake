@@ -31,6 +31,13 @@ foreach(kernel primes pi mandelbrot stencil triad)
                        RUN_SERIAL TRUE)
 endforeach()
 
+# 2-D tiling from the grid's shape: thin stencil grids on 2-5 ranks.
+add_test(NAME agree.stencil.thin
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_agree.py ${SCALEKIT_TEST_ARGS}
+                 --kernel stencil --group thin)
+set_tests_properties(agree.stencil.thin PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2
+                     RUN_SERIAL TRUE)
+
 # Bad command lines and --help/--version/--list, per driver.
 foreach(driver seq omp)
   add_test(NAME cli.${driver}
