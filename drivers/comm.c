@@ -150,6 +150,11 @@ void comm_max_double(double *v, int n)
     SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
 }
 
+void comm_max_u64(uint64_t *v, int n)
+{
+    SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD));
+}
+
 void comm_min_double(double *v, int n)
 {
     SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD));
@@ -253,6 +258,10 @@ void comm_max_double(double *v, int n)
     (void)v, (void)n;
 }
 void comm_min_double(double *v, int n)
+{
+    (void)v, (void)n;
+}
+void comm_max_u64(uint64_t *v, int n)
 {
     (void)v, (void)n;
 }

@@ -47,6 +47,7 @@ void comm_sum_u64(uint64_t *v, int n);
 void comm_sum_double(double *v, int n);
 void comm_max_double(double *v, int n);
 void comm_min_double(double *v, int n);
+void comm_max_u64(uint64_t *v, int n);
 /* Collective: 1 if every rank passed ok != 0, else 0. */
 int comm_all(int ok);
 /* Collective: broadcast n bytes from rank 0. */

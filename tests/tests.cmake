@@ -79,3 +79,14 @@ add_test(NAME oversub.mpi
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_oversub.py ${SCALEKIT_TEST_ARGS}
                  --group mpi)
 set_tests_properties(oversub.mpi PROPERTIES LABELS mpi TIMEOUT 300 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# Every verification fails for a wrong answer at a small, a preset and a
+# beyond-table size (SCALEKIT_TEST_CORRUPT_RESULT=1 and =row).
+add_test(NAME verify.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_verify.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(verify.serial PROPERTIES LABELS seq TIMEOUT 600)
+add_test(NAME verify.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_verify.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(verify.mpi PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
