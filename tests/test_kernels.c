@@ -661,6 +661,37 @@ static void test_stencil_exact(void)
     CHECK(verdict_of(k, &q, &one).ok);
 }
 
+/* Output "u" of a tile describes the tile's current field: the same cells
+ * at the same place in the global grid. */
+static void test_stencil_outputs(void)
+{
+    const kernel *k = kernel_find("stencil");
+    kernel_params p = params_make(k, 17, 23, 0, 3);
+    kernel_domain d = {.extent = {17, 23}, .lo = {5, 11}, .hi = {12, 23}, .nlocal = 7 * 12};
+    void *st = k->create(&p, &d);
+    kernel_output o[KERNEL_MAX_OUTPUTS];
+    kernel_field f;
+    kernel_span sp = {.global = 5, .local = 0, .count = 7};
+    kernel_result r;
+    memset(&r, 0, sizeof r);
+    k->init(st, &sp);
+    k->work(st, &sp, &r);
+    k->iteration_end(st);
+    k->field(st, &f);
+    CHECK(k->outputs(st, o) == 1 && strcmp(o[0].name, "u") == 0 && o[0].type == KERNEL_TYPE_F64);
+    CHECK(o[0].dims == 2 && o[0].extent[0] == 17 && o[0].extent[1] == 23);
+    CHECK(o[0].rows == 7 && o[0].cols == 12 && o[0].row0 == 5 && o[0].col0 == 11);
+    CHECK(o[0].row_global == NULL && o[0].halo == 1);
+    int same = 1;
+    for (int64_t r0 = 0; r0 < o[0].rows; r0++)
+        for (int64_t c = 0; c < o[0].cols; c++)
+            same =
+                same && ((const double *)o[0].data)[(r0 + o[0].halo) * o[0].ld + c + o[0].halo] ==
+                            *field_at(&f, r0, c);
+    CHECK(same);
+    k->destroy(st);
+}
+
 static void test_stencil_tiles(void)
 {
     const kernel *k = kernel_find("stencil");
@@ -745,6 +776,7 @@ int main(void)
     test_sample_spread();
     test_stencil_exact();
     test_stencil_tiles();
+    test_stencil_outputs();
     test_stencil_verdicts();
     test_triad();
     printf("%d passed, %d failed\n", tests_passed, tests_failed);
