@@ -83,7 +83,10 @@ def omp_case(s, args, label, threads, env_extra, want, layout=True):
 
 
 def mpi_case(s, args, label, model, np, flags, threads, env_extra, want):
+    """mpirun -np np with flags (plus --oversubscribe only when np exceeds the
+    CPUs: Open MPI refuses more ranks than slots otherwise)."""
     out = s.path("%s.jsonl" % re.sub(r"\W+", "-", label))
+    flags = flags + (["--oversubscribe"] if np > cpus() else [])
     cmd = ([args.mpiexec, "-np", str(np)] + flags + [sktest.driver_path(args.bindir, model)] +
            ARGV + ["--layout", "--output", out])
     check_case(s, label, cmd, sktest.child_env(threads=threads, extra=env_extra), want)
@@ -125,9 +128,9 @@ def mpi_group(s, args):
     else:
         s.note("1 CPU: the 2-core placements are skipped")
     mpi_case(s, args, "hybrid np=2 --bind-to none x 2 threads on %d CPU(s)" % n, "hybrid", 2,
-             ["--bind-to", "none", "--oversubscribe"], 2, None, n < 4)
+             ["--bind-to", "none"], 2, None, n < 4)
     mpi_case(s, args, "mpi np=%d --bind-to none on %d CPU(s)" % (n + 1, n), "mpi", n + 1,
-             ["--bind-to", "none", "--oversubscribe"], None, None, True)
+             ["--bind-to", "none"], None, None, True)
 
 
 def main():
