@@ -71,12 +71,7 @@ def expect_failure(s, args, group, label, argv, out, corrupt):
     return rec
 
 
-def main():
-    def extra(p):
-        p.add_argument("--group", required=True, choices=("serial", "mpi"))
-
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
-    s = sktest.Suite("verify-%s" % args.group)
+def verify_group(s, args):
     model = "seq" if args.group == "serial" else "mpi np=%d" % RANKS
     for k, sizes in SIZES.items():
         for what, size in sizes:
@@ -93,7 +88,10 @@ def main():
         label = "%s %s %s, one sampled %s wrong (=row)" % (model, k, " ".join(SIZES[k][2][1]),
                                                            SAMPLED[k][:-1])
         expect_failure(s, args, args.group, label, argv, s.path("%s-row.jsonl" % k), "row")
-    s.finish()
+
+
+def main():
+    sktest.run_groups(__doc__, "verify", {"serial": verify_group, "mpi": verify_group})
 
 
 if __name__ == "__main__":
