@@ -247,6 +247,24 @@ static void stencil_field(void *state, kernel_field *f)
     f->halo = 1;
 }
 
+/* The current grid as output "u" (same memory as stencil_field()). */
+static int stencil_outputs(void *state, kernel_output *out)
+{
+    const stencil_state *s = state;
+    out[0] = (kernel_output){.name = "u",
+                             .type = KERNEL_TYPE_F64,
+                             .dims = 2,
+                             .extent = {s->n, s->m},
+                             .data = s->grid[s->cur],
+                             .rows = s->rows,
+                             .cols = s->cols,
+                             .ld = s->ld,
+                             .halo = 1,
+                             .row0 = s->lo0,
+                             .col0 = s->lo1};
+    return 1;
+}
+
 /* Tolerance for max |u - exact|. Values stay in [0, 3]; one sweep rounds
  * each cell by at most ~6e-16 (three additions, exact *0.25) and the update
  * is non-expansive in the max norm, so I sweeps add at most ~I*6e-16:
@@ -338,5 +356,6 @@ const kernel kernel_stencil = {
     .verify = stencil_verify,
     .work_units = stencil_work_units,
     .est_seconds = stencil_est_seconds,
+    .outputs = stencil_outputs,
     .bytes = stencil_bytes,
 };

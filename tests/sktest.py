@@ -57,6 +57,18 @@ def parse_args(description, extra=None):
     return p.parse_args()
 
 
+def run_groups(doc, name, groups):
+    """main() of a script whose checks come in groups chosen by --group:
+    groups maps a group name to fn(suite, args). Exits like Suite.finish()."""
+    def extra(p):
+        p.add_argument("--group", required=True, choices=sorted(groups))
+
+    args = parse_args(doc.splitlines()[1], extra)
+    s = Suite("%s-%s" % (name, args.group))
+    groups[args.group](s, args)
+    s.finish()
+
+
 class Suite:
     """Counts checks; finish() prints 'N passed, N failed' last and exits."""
 
