@@ -29,6 +29,7 @@ SCHEMAS = (1,)                      # record schemas this analysis understands
 REPORT_MARKER = ".scalekit-report"  # a report directory: never read as input
 WALK_SUFFIXES = (".jsonl", ".ndjson")
 MAX_PROBLEMS_SHOWN = 5              # per file on stderr; the report lists all
+NOT_A_RECORD = "no 'schema' field: not a scalekit result record"
 
 
 class CollectError(Exception):
@@ -97,7 +98,7 @@ def check_record(obj: Any) -> str | None:
     if not isinstance(obj, dict):
         return f"not a JSON object (a {type(obj).__name__})"
     if "schema" not in obj:
-        return "no 'schema' field: not a scalekit result record"
+        return NOT_A_RECORD
     schema = obj["schema"]
     if schema not in SCHEMAS or isinstance(schema, bool):
         known = ", ".join(str(s) for s in SCHEMAS)
@@ -150,6 +151,9 @@ def read_file(path: str, problems: list[Problem]) -> list[dict[str, Any]]:
     if not records and len(mine) > 1 and all(p.reason.startswith("not JSON") for p in mine):
         mine = [Problem(path, 0, f"not a JSON Lines file: none of its {len(mine)} non-empty "
                                  f"lines is JSON (line {mine[0].line}: {mine[0].reason})")]
+    elif not records and len(mine) > 1 and all(p.reason == NOT_A_RECORD for p in mine):
+        mine = [Problem(path, 0, f"not a scalekit results file: none of its {len(mine)} "
+                                 "lines has a 'schema' field (another tool's JSON Lines?)")]
     problems += mine
     return records
 

@@ -106,6 +106,7 @@ def test_environments_are_told_apart(tmp_path):
     ('{"schema": 2, "kernel": "pi"}\n', "unknown record schema 2"),
     ('{"params": {"p": 1}, "value": 3}\n', "no 'schema' field"),
     ("", "the files are empty"),
+    ('{"point": 1}\n{"point": 2}\n', "not a scalekit results file: none of its 2 lines"),
 ])
 def test_nothing_usable_raises_a_clear_error(tmp_path, content, message):
     if content is not None:
