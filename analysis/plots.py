@@ -135,7 +135,8 @@ def _parallel(p):
 
 
 @plot("strong", "Strong scaling: time against workers",
-      "Time per run (median of the repetitions, bars: spread) against workers on log-log axes. "
+      "Time per run (median of the repetitions, bars: spread) against workers on log-log axes "
+      "(models are nudged sideways a little so that none hides another). "
       "The dashed gray line is ideal scaling from the sequential driver's time, T_seq / p; a "
       "model that follows it parallelises perfectly, one that flattens has hit a serial part "
       "or a shared resource, one that rises pays overhead.")
@@ -146,8 +147,13 @@ def plot_strong(study):
         return "needs runs at two or more worker counts of one kernel and size"
     fig, axes = _grid(len(_panels(strong)))
     for ax, ((kernel, size), g) in zip(axes, _panels(strong)):
-        for series, s in g.groupby("series", sort=False):
-            _errbar(ax, s, "workers", "t_median", "t_lo", "t_hi", series, s["threads"].iloc[0])
+        groups = list(g.groupby("series", sort=False))
+        par = [name for name, s in groups if s["model"].iloc[0] != "seq"]
+        for series, s in groups:
+            # Nudge parallel models sideways a little so none hides another.
+            i = par.index(series) if series in par else (len(par) - 1) / 2
+            s = s.assign(x=s["workers"] * 2 ** (0.05 * (i - (len(par) - 1) / 2)))
+            _errbar(ax, s, "x", "t_median", "t_lo", "t_hi", series, s["threads"].iloc[0])
         ws = np.array(sorted(g["workers"].unique()), float)
         tseq = g["t_seq"].dropna()
         if not tseq.empty:
