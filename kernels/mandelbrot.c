@@ -231,4 +231,5 @@ const kernel kernel_mandelbrot = {
     .work = mandel_work,
     .verify = mandel_verify,
     .work_units = mandel_work_units,
+    .weak_axes = 2, /* work ~ W*H pixels: both sides grow by sqrt(p) */
 };

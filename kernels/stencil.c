@@ -319,4 +319,5 @@ const kernel kernel_stencil = {
     .field = stencil_field,
     .verify = stencil_verify,
     .work_units = stencil_work_units,
+    .weak_axes = 2, /* work ~ N*M: both sides grow by sqrt(p) */
 };
