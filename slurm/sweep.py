@@ -94,7 +94,7 @@ NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 KERNEL_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 SIZE_RE = re.compile(r"[A-Za-z0-9.]{1,63}")
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-SLURM_WORD_RE = re.compile(r"[A-Za-z0-9_.+-]{1,64}(,[A-Za-z0-9_.+-]{1,64})*")
+SLURM_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}(,[A-Za-z0-9][A-Za-z0-9_.+-]{0,63})*")
 CONSTRAINT_RE = re.compile(r"[A-Za-z0-9_.,:&|*\[\]()-]{1,256}")
 SBATCH_OPTION_RE = re.compile(r"--[a-z][a-z0-9-]{0,40}(=[A-Za-z0-9_.,:=/@%+*\[\]()-]{1,200})?")
 SRUN_MPI_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -348,7 +348,7 @@ def normalize(raw):
         "one --name or --name=value without spaces, quotes or shell characters")
         for o in (opts if isinstance(opts, list) else [opts])]
     s["srun_mpi"] = check_match("srun_mpi", str(d["srun_mpi"]), SRUN_MPI_RE, "e.g. pmix")
-    s["name"] = d["name"] or default_name(s)
+    s["name"] = default_name(s) if d["name"] is None else d["name"]
     check_match("sweep name", s["name"], NAME_RE, "letters, digits, . _ - ; up to 64")
     return s
 
