@@ -4,7 +4,7 @@
 One module for both places a sweep runs. Standard library only and Python >= 3.6,
 so a cluster login node's system python3 and the built drivers are all it needs:
 
-    python3 slurm/sweep.py run    [FILE] [options]   run every point here through mpirun
+    python3 slurm/sweep.py sweep  [FILE] [options]   run every point here through mpirun
     python3 slurm/sweep.py submit [FILE] [options]   one Slurm job per resource shape
     python3 slurm/sweep.py status [NAME | DIR]       the state of every point
     python3 slurm/sweep.py plan   [FILE] [options]   list the points, run nothing
@@ -1304,14 +1304,15 @@ def results_of(args, name):
 
 def parser():
     top = argparse.ArgumentParser(
-        prog="sweep.py", description="Plan, run, submit and track scalekit scaling sweeps.",
+        prog=os.environ.get("SCALEKIT_PROG", "sweep.py"), description="Plan, run, submit and track scalekit scaling sweeps.",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLE)
     sub = top.add_subparsers(dest="command")
     fmt = argparse.RawDescriptionHelpFormatter
-    run = sub.add_parser("run", help="run a sweep on this machine", formatter_class=fmt,
-                         description="Run every point of a sweep on this machine through "
-                         "mpirun, with the right placement per point; points already "
-                         "verified are skipped (resume).", epilog=EXAMPLE)
+    run = sub.add_parser("sweep", aliases=["run"], help="run a sweep on this machine",
+                         formatter_class=fmt, epilog=EXAMPLE, description=(
+                             "Run every point of a sweep on this machine through mpirun, with\n"
+                             "the right placement per point, and show progress. Points already\n"
+                             "verified are skipped: run the same command again to resume."))
     add_definition_options(run)
     run.add_argument("--oversubscribe", action="store_true",
                      help="also run points with more workers than cores (marked)")
@@ -1322,9 +1323,11 @@ def parser():
     run.add_argument("--local-cores", type=int,
                      help="cores to plan for (default: physical cores this process may use)")
     smt = sub.add_parser("submit", help="submit a sweep to Slurm", formatter_class=fmt,
-                         description="Submit every missing or failed point of a sweep to "
-                         "Slurm, one job per resource shape; points run as successive srun "
-                         "steps, each with its own time limit.", epilog=EXAMPLE)
+                         epilog=EXAMPLE, description=(
+                             "Submit every missing or failed point of a sweep to Slurm, one job\n"
+                             "per resource shape; a job's points run as successive srun steps,\n"
+                             "each with its own time limit. Submitting again sends only the\n"
+                             "points that are missing or failed."))
     add_definition_options(smt)
     g = smt.add_argument_group("Slurm")
     g.add_argument("--partition")
@@ -1404,7 +1407,7 @@ def main(argv=None, slurm=None, out=sys.stdout):
             return 0
         if args.command == "submit":
             return submit(sweep, points, notes, results, drivers, slurm, args.dry_run, out)
-        args.mpiexec_flags = shlex.split(args.mpiexec_flags)
+        args.mpiexec_flags = shlex.split(args.mpiexec_flags)  # command "run" or "sweep"
         return run_local(sweep, points, notes, results, drivers, args, out)
     except SweepError as e:
         sys.stderr.write("scalekit sweep: %s\n" % e)
