@@ -467,12 +467,9 @@ class Target:
         """(nodes, ranks per node, oversubscribed), or a reason it cannot run."""
         workers = ranks * threads
         if self.where == "local":
-            if workers <= self.cores:
-                return (1, ranks, False)
-            if self.oversubscribe:
-                return (1, ranks, True)
-            return ("needs %d cores, %d here (--oversubscribe runs it, marked oversubscribed)"
-                    % (workers, self.cores))
+            if workers <= self.cores or self.oversubscribe:
+                return (1, ranks, workers > self.cores)
+            return "needs %d cores, %d here (--oversubscribe runs it)" % (workers, self.cores)
         if threads > self.cores:
             return ("a rank's %d threads need %d cores on one node; nodes have %d"
                     % (threads, threads, self.cores))
@@ -514,7 +511,7 @@ def point_id(p):
 def plan(sweep, drivers, target):
     """(points, notes): every point of the sweep on target, in run order, and why
     some combinations were left out. Sizes are checked by the driver."""
-    points, notes, seen = [], [], set()
+    points, notes, seen, too_big = [], [], set(), []
     entries = []
     for e in sweep["kernels"]:
         if e["kernel"] == "all":
@@ -530,8 +527,12 @@ def plan(sweep, drivers, target):
             drivers.size_for(ax["kernel"], size, 1)
             for cores in cores_list:
                 layouts, why = model_layouts(sweep["kind"], ax["models"], ax["threads"], cores)
-                notes += ["%s: %s" % (ax["kernel"], w) for w in why]
+                notes += why
                 for model, ranks, threads in layouts:
+                    if (target.where == "local" and ranks * threads > target.cores and
+                            not target.oversubscribe):
+                        too_big.append(ranks * threads)
+                        continue
                     shape = target.shape(ranks, threads)
                     label = "%s %s %dx%d size %s" % (ax["kernel"], model, ranks, threads, size)
                     if isinstance(shape, str):
@@ -550,7 +551,11 @@ def plan(sweep, drivers, target):
                     if p["id"] not in seen:
                         seen.add(p["id"])
                         points.append(p)
-    return points, notes
+    if too_big:
+        notes.append("skipped %d point(s) that need more than the %d core(s) here (up to %d); "
+                     "--oversubscribe runs them, marked oversubscribed"
+                     % (len(too_big), target.cores, max(too_big)))
+    return points, [n for i, n in enumerate(notes) if n not in notes[:i]]
 
 
 def driver_argv(p, drivers, output=None):
@@ -1415,4 +1420,8 @@ def main(argv=None, slurm=None, out=sys.stdout):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -172,7 +172,7 @@ def oversubscription(s, args, env, root):
     common = ["--kind", "strong", "--kernels", "pi", "--models", "mpi", "--cores", "4",
               "--sizes", "1M", "--reps", "1", "--local-cores", "2", "--results-root", root]
     r = sktest.run(front_end(args, *common), env=env, timeout=60)
-    s.check(r.rc == 2 and "--oversubscribe" in r.err and "needs 4 cores, 2 here" in r.err,
+    s.check(r.rc == 2 and "--oversubscribe" in r.err and "need more than the 2 core(s) here" in r.err,
             "a point beyond the cores is refused without --oversubscribe", r.describe())
     r = sktest.run(front_end(args, "--oversubscribe", *common), env=env, timeout=120)
     recs = [v[0] for v in points_of(os.path.join(root, "strong-pi")).values()

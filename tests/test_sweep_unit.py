@@ -189,6 +189,23 @@ class Definition(unittest.TestCase):
             shutil.rmtree(tmp)
 
 
+class Examples(TempDirCase):
+    def test_example_studies_plan(self):
+        d = os.path.join(os.path.dirname(HERE), "slurm", "examples")
+        names = sorted(os.listdir(d))
+        self.assertEqual(names, ["hybrid.toml", "strong.json", "weak.json"])
+        for name in names:
+            try:
+                s = sweep.normalize(sweep.load_file(os.path.join(d, name)))
+            except sweep.SweepError as e:
+                if name.endswith(".toml") and sys.version_info < (3, 11):
+                    continue
+                raise
+            for target in (sweep.Target("local", 8), sweep.Target("slurm", 4)):
+                pts, _ = sweep.plan(s, self.drivers, target)
+                self.assertTrue(pts, name)
+
+
 class Planning(TempDirCase):
     def test_strong_points(self):
         s = definition(max_cores=4, sizes=["2M"])
@@ -238,8 +255,8 @@ class Planning(TempDirCase):
         s = definition(kind="hybrid", cores=[4])
         pts, notes = sweep.plan(s, self.drivers, sweep.Target("local", 2))
         self.assertEqual(pts, [])
-        self.assertEqual(len(notes), 3)
-        self.assertTrue(all("--oversubscribe" in n for n in notes))
+        self.assertEqual(notes, ["skipped 3 point(s) that need more than the 2 core(s) here "
+                                 "(up to 4); --oversubscribe runs them, marked oversubscribed"])
         pts, _ = sweep.plan(s, self.drivers, sweep.Target("local", 2, oversubscribe=True))
         self.assertEqual(len(pts), 3)
         self.assertTrue(all(p["oversubscribed"] for p in pts))
