@@ -301,6 +301,9 @@ def normalize(raw):
     d = dict(DEFAULTS)
     d.update({k: v for k, v in raw.items() if v is not None})
     s = {}
+    if d["kind"] is None:
+        raise SweepError("no kind: give --kind strong|weak|hybrid or \"kind\" in the file "
+                         "(--help shows an example)")
     if d["kind"] not in KINDS:
         raise SweepError("kind must be one of %s (got %r)" % (", ".join(KINDS), d["kind"]))
     s["kind"] = d["kind"]
@@ -1150,17 +1153,17 @@ def submit(sweep, points, notes, results, drivers, slurm, dry_run, out=sys.stdou
     manifest = results.load()
     states = slurm.states(last_jobs(manifest, [p["id"] for p in points])) \
         if results.exists() else {}
-    todo, skipped = [], {}
+    todo, kept = [], {"verified": 0, "pending": 0, "running": 0}
     for p in points:
         state, reason = point_state(results, p["id"], latest(manifest, p["id"]), states)
         if state in ("missing", "failed"):
             todo.append(p)
         else:
-            skipped[state] = skipped.get(state, 0) + 1
-    summary = ", ".join("%d %s" % (n, s) for s, n in sorted(skipped.items())) or "none"
+            kept[state] += 1
     groups = group_jobs(todo)
-    out.write("sweep %s: %d point(s); not submitted (already %s); submitting %d point(s) in "
-              "%d job(s)\n" % (sweep["name"], len(points), summary, len(todo), len(groups)))
+    out.write("sweep %s: %d point(s): %d verified, %d queued or running; submitting %d point(s) "
+              "in %d job(s)\n" % (sweep["name"], len(points), kept["verified"],
+                                   kept["pending"] + kept["running"], len(todo), len(groups)))
     template = load_template()
     scripts = [(shape, pts, job_script(sweep, shape, pts, drivers, results, template))
                for shape, pts in groups]
@@ -1169,8 +1172,9 @@ def submit(sweep, points, notes, results, drivers, slurm, dry_run, out=sys.stdou
             out.write("\n# ---- job %d of %d: cd %s && sbatch --parsable jobs/<this script>\n%s"
                       % (i, len(scripts), sh_quote(results.dir), text))
         return 0
-    if not results.lock(wait=True):
-        raise SweepError("cannot lock %s" % results.dir, code=1)
+    if not results.lock():
+        raise SweepError("a local sweep is running in %s; wait for it to finish" % results.dir,
+                         code=1)
     try:
         remember(manifest, sweep, points)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
@@ -1180,6 +1184,9 @@ def submit(sweep, points, notes, results, drivers, slurm, dry_run, out=sys.stdou
                 f.write(text)
             try:
                 jid = slurm.sbatch(script, cwd=results.dir)
+            except SweepError:
+                os.remove(script)
+                raise
             finally:
                 results.save(manifest)
             manifest["jobs"][jid] = {"points": [p["id"] for p in pts], "submitted": utc_now(),
