@@ -400,7 +400,7 @@ class Drivers:
             rc, out, err = self._seq(["--list"])
             if rc != 0:
                 raise SweepError("scalekit-seq --list failed: %s" % err.strip(), code=1)
-            self._kernels = [l for l in out.splitlines() if KERNEL_RE.fullmatch(l)]
+            self._kernels = [line for line in out.splitlines() if KERNEL_RE.fullmatch(line)]
         return self._kernels
 
     def size_for(self, kernel, size, workers):
@@ -701,16 +701,6 @@ def read_records(path):
     return out
 
 
-def log_tail(path, n=1):
-    """The last n non-empty lines of a log (for failure reasons)."""
-    try:
-        with open(path, "r", encoding="utf-8", errors="replace") as f:
-            lines = [l.strip() for l in f.read().splitlines() if l.strip()]
-    except OSError:
-        return []
-    return [l[:160] for l in lines[-n:]]
-
-
 def log_text(path):
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as f:
@@ -748,7 +738,7 @@ def failure_reason(status, records, log):
         return "killed by %s (exit %s)" % (signal_name(sig), rc)
     if rc == 0:
         return "exit 0 but no verified record"
-    last = [l for l in log.splitlines() if l.strip()]
+    last = [line for line in log.splitlines() if line.strip()]
     return "exit %s%s" % (rc, ": " + last[-1].strip()[:160] if last else "")
 
 
@@ -1070,9 +1060,6 @@ class Slurm:
         counts = [int(m.group(1)) for m in re.finditer(r"(\d+)", out)] if rc == 0 else []
         return min(counts) if counts else None
 
-    def cancel(self, job_id):
-        self._run(["scancel", str(job_id)])
-
 
 def job_shape(p):
     return (p["nodes"], p["ntasks_per_node"], p["threads"])
@@ -1099,8 +1086,8 @@ def job_minutes(points):
 
 def sbatch_lines(sweep):
     """The optional #SBATCH lines (every value validated by normalize())."""
-    lines = ["#SBATCH --%s=%s" % (k, sweep[k]) for k in ("partition", "account", "qos",
-                                                          "constraint") if sweep[k]]
+    keys = ("partition", "account", "qos", "constraint")
+    lines = ["#SBATCH --%s=%s" % (k, sweep[k]) for k in keys if sweep[k]]
     if sweep["exclusive"]:
         lines.append("#SBATCH --exclusive")
     return lines + ["#SBATCH %s" % o for o in sweep["sbatch_options"]]
@@ -1161,9 +1148,10 @@ def submit(sweep, points, notes, results, drivers, slurm, dry_run, out=sys.stdou
         else:
             kept[state] += 1
     groups = group_jobs(todo)
-    out.write("sweep %s: %d point(s): %d verified, %d queued or running; submitting %d point(s) "
-              "in %d job(s)\n" % (sweep["name"], len(points), kept["verified"],
-                                   kept["pending"] + kept["running"], len(todo), len(groups)))
+    queued = kept["pending"] + kept["running"]
+    out.write("sweep %s: %d point(s): %d verified, %d queued or running; "
+              % (sweep["name"], len(points), kept["verified"], queued))
+    out.write("submitting %d point(s) in %d job(s)\n" % (len(todo), len(groups)))
     template = load_template()
     scripts = [(shape, pts, job_script(sweep, shape, pts, drivers, results, template))
                for shape, pts in groups]
@@ -1316,7 +1304,8 @@ def results_of(args, name):
 
 def parser():
     top = argparse.ArgumentParser(
-        prog=os.environ.get("SCALEKIT_PROG", "sweep.py"), description="Plan, run, submit and track scalekit scaling sweeps.",
+        prog=os.environ.get("SCALEKIT_PROG", "sweep.py"),
+        description="Plan, run, submit and track scalekit scaling sweeps.",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLE)
     sub = top.add_subparsers(dest="command")
     fmt = argparse.RawDescriptionHelpFormatter

@@ -383,11 +383,11 @@ def _restore_hosts(before):
     drop our marked lines."""
     with open(HOSTS, "rb") as f:
         now = f.read()
-    ours = [l for l in now.splitlines(True) if HOSTS_MARK.encode() in l]
+    ours = [line for line in now.splitlines(True) if HOSTS_MARK.encode() in line]
     if now.startswith(before) or not ours:
         text = before
     else:
-        text = b"".join(l for l in now.splitlines(True) if HOSTS_MARK.encode() not in l)
+        text = b"".join(line for line in now.splitlines(True) if HOSTS_MARK.encode() not in line)
     if text != now:
         with open(HOSTS, "wb") as f:
             f.write(text)

@@ -49,7 +49,7 @@ def write_json(path, obj):
 def status(args, env, results):
     r = sktest.run([os.path.join(ROOT, "scalekit"), "status", results, "--json"], env=env,
                    timeout=60)
-    rows = [json.loads(l) for l in r.out.splitlines() if l.startswith("{")]
+    rows = [json.loads(line) for line in r.out.splitlines() if line.startswith("{")]
     return {row["point"]: row for row in rows}, r
 
 

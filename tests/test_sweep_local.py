@@ -145,9 +145,9 @@ def hybrid_layout(s, args, env, root):
     common = ["--kind", "hybrid", "--kernels", "pi", "--cores", "2", "--sizes", "8M",
               "--reps", "1", "--results-root", root]
     r = sktest.run(front_end(args, "--dry-run", *common), env=env, timeout=60)
-    lines = [l for l in r.out.splitlines() if l and not l.startswith("#")]
+    lines = [line for line in r.out.splitlines() if line and not line.startswith("#")]
     s.check(r.rc == 0 and len(lines) == 2, "--dry-run prints 2 commands", r.describe())
-    argvs = [shlex.split(l) for l in lines]
+    argvs = [shlex.split(line) for line in lines]
     s.check(bool(argvs) and argvs[0][:4] == ["env", "OMP_NUM_THREADS=2", "OMP_PLACES=cores",
                                              "OMP_PROC_BIND=close"] and
             "slot:PE=2" in argvs[0] and argvs[0][argvs[0].index("--bind-to") + 1] == "core",
@@ -172,7 +172,8 @@ def oversubscription(s, args, env, root):
     common = ["--kind", "strong", "--kernels", "pi", "--models", "mpi", "--cores", "4",
               "--sizes", "1M", "--reps", "1", "--local-cores", "2", "--results-root", root]
     r = sktest.run(front_end(args, *common), env=env, timeout=60)
-    s.check(r.rc == 2 and "--oversubscribe" in r.err and "need more than the 2 core(s) here" in r.err,
+    s.check(r.rc == 2 and "--oversubscribe" in r.err and
+            "need more than the 2 core(s) here" in r.err,
             "a point beyond the cores is refused without --oversubscribe", r.describe())
     r = sktest.run(front_end(args, "--oversubscribe", *common), env=env, timeout=120)
     recs = [v[0] for v in points_of(os.path.join(root, "strong-pi")).values()

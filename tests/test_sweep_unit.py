@@ -155,7 +155,8 @@ class Definition(unittest.TestCase):
 
     def test_legal_slurm_values(self):
         s = definition(partition="gpu,long", account="proj-42_a", qos="normal",
-                       constraint="[skylake|icelake]&ib", sbatch_options=["--mem=0", "--gres=gpu:1"])
+                       constraint="[skylake|icelake]&ib",
+                       sbatch_options=["--mem=0", "--gres=gpu:1"])
         self.assertEqual(sweep.sbatch_lines(s), [
             "#SBATCH --partition=gpu,long", "#SBATCH --account=proj-42_a",
             "#SBATCH --qos=normal", "#SBATCH --constraint=[skylake|icelake]&ib",
@@ -197,7 +198,7 @@ class Examples(TempDirCase):
         for name in names:
             try:
                 s = sweep.normalize(sweep.load_file(os.path.join(d, name)))
-            except sweep.SweepError as e:
+            except sweep.SweepError:
                 if name.endswith(".toml") and sys.version_info < (3, 11):
                     continue
                 raise
