@@ -584,6 +584,8 @@ def local_command(p, drivers, mpiexec, mpiexec_flags, output):
     argv = driver_argv(p, drivers, output)
     if p["model"] in ("seq", "omp"):
         return argv, env
+    if os.geteuid() == 0:  # Open MPI refuses to start as root without these
+        env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"})
     cmd = [mpiexec, "-np", str(p["ranks"])]
     if p["oversubscribed"]:
         cmd += ["--oversubscribe", "--bind-to", "none"]
@@ -592,7 +594,8 @@ def local_command(p, drivers, mpiexec, mpiexec_flags, output):
     else:
         cmd += ["--bind-to", "core"]
     for name in sorted(env):
-        cmd += ["-x", name]
+        if not name.startswith("OMPI_"):
+            cmd += ["-x", name]
     return cmd + list(mpiexec_flags) + argv, env
 
 
@@ -863,8 +866,6 @@ def run_point_local(p, results, argv, env, out):
             pass
     full_env = dict(os.environ)
     full_env.update(env)
-    if os.geteuid() == 0:  # Open MPI refuses root without these
-        full_env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"})
     start = time.monotonic()
     status = {"point": p["id"], "where": "local", "job_id": None, "minutes": p["minutes"],
               "command": argv, "timed_out": False, "signal": None}
