@@ -21,9 +21,9 @@ static const char *const cli_schedule_names[] = {"static", "dynamic", "guided"};
 
 /* Every option, for "did you mean" (parsing itself is in cli_take() and
  * cli_is_flag(): add a new option there and here). */
-static const char *const cli_option_names[] = {"--kernel", "--size",     "--iters",  "--reps",
-                                               "--warmup", "--schedule", "--decomp", "--output",
-                                               "--layout", "--list",     "--help",   "--version"};
+static const char *const cli_option_names[] = {
+    "--kernel", "--size",   "--iters", "--reps", "--warmup",  "--schedule", "--decomp",
+    "--output", "--layout", "--list",  "--help", "--version", "--weak-size"};
 
 /* Largest value of a count option (others: any int64). */
 static int64_t cli_count_limit(const char *name)
@@ -336,6 +336,8 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
         return cli_count_option(name, value, 0, &o->warmup, err, errlen);
     if (strcmp(name, "--schedule") == 0) return cli_parse_schedule(value, o, err, errlen);
     if (strcmp(name, "--decomp") == 0) return cli_parse_decomp(value, o, err, errlen);
+    if (strcmp(name, "--weak-size") == 0)
+        return cli_count_option(name, value, 1, &o->weak_workers, err, errlen);
     if (strcmp(name, "--output") == 0) {
         if (value[0] == '\0') return cli_error(err, errlen, "--output needs a file name");
         o->output = value;
@@ -359,6 +361,19 @@ static int cli_is_flag(const char *name, cli_options *o)
     return 1;
 }
 
+/* --weak-size P: replace the size by the kernel's weak-scaling size for P
+ * workers, which must itself be a valid size. */
+static int cli_weak_size(cli_options *o, char *err, size_t errlen)
+{
+    kernel_params grown;
+    if (kernel_weak_params(o->kern, &o->params, o->weak_workers, &grown, err, errlen) != 0 ||
+        kernel_params_check(o->kern, &grown, err, errlen) != 0)
+        return -1;
+    o->params = grown;
+    o->action = CLI_WEAK_SIZE;
+    return 0;
+}
+
 static int cli_finish(cli_options *o, char *err, size_t errlen)
 {
     const kernel *k = o->kern;
@@ -373,7 +388,7 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
     if (o->decomp == DECOMP_CYCLIC && k->dims != 1)
         return cli_error(err, errlen, "--decomp cyclic needs a 1-D kernel; %s is 2-D (block only)",
                          k->name);
-    return 0;
+    return o->weak_workers > 0 ? cli_weak_size(o, err, errlen) : 0;
 }
 
 /* 1 if name is an option that takes a value (asks cli_take, on a copy). */
@@ -491,6 +506,8 @@ void cli_print_help(const char *prog)
         "  --layout           print host, rank, pid, thread and CPU core of every thread\n"
         "                     and warn when threads share a core\n"
         "  --list             list kernels, their sizes and presets\n"
+        "  --weak-size P      print the size that keeps the work per worker of --size\n"
+        "                     constant on P workers (the kernel's weak-scaling rule), exit\n"
         "  --help, --version\n"
         "\n"
         "Give each option once. A run the kernel expects to take more than %d minutes\n"
@@ -506,6 +523,7 @@ void cli_print_help(const char *prog)
 
 void cli_print_kernels(void)
 {
+    char rule[80];
     for (size_t i = 0; kernel_at(i) != NULL; i++) {
         const kernel *k = kernel_at(i);
         printf("%s\n    %s\n    --size   %s\n    --iters  %s (default %lld)\n    presets ", k->name,
@@ -517,6 +535,7 @@ void cli_print_kernels(void)
         }
         printf("\n    rate in %s%s\n", k->rate_unit,
                k->uneven ? "; uneven cost per item (dynamic schedule, cyclic decomp)" : "");
+        printf("    weak scaling on p workers: %s\n", kernel_weak_rule(k, rule, sizeof rule));
     }
 }
 
@@ -551,4 +570,11 @@ int cli_check_threads(const char *value, long cpus, char *err, size_t errlen)
                          "online, %ld CPU(s))",
                          q, (long long)limit, CLI_THREADS_PER_CPU, cpus > 0 ? cpus : 1L);
     return 0;
+}
+
+void cli_print_size(const cli_options *o)
+{
+    for (int d = 0; d < o->kern->size_dims; d++)
+        printf("%s%lld", d ? "x" : "", (long long)o->params.size[d]);
+    printf("\n");
 }

@@ -29,7 +29,7 @@ enum {
     CLI_LONG_RUN_SECONDS = 300 /* expected wall time beyond which a run starts with a warning */
 };
 
-typedef enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST } cli_action;
+typedef enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST, CLI_WEAK_SIZE } cli_action;
 
 typedef struct cli_options {
     cli_action action;
@@ -44,6 +44,8 @@ typedef struct cli_options {
     int decomp_given;
     const char *output; /* NULL: no results file */
     int layout;
+    int64_t weak_workers; /* --weak-size P: params become the size for P workers, action
+                             CLI_WEAK_SIZE (print it, run nothing); 0 when not given */
 } cli_options;
 
 /* Parse argv into o. Returns 0, or -1 with a message for the user in err
@@ -74,6 +76,8 @@ int cli_check_threads(const char *value, long cpus, char *err, size_t errlen);
 void cli_print_help(const char *prog);
 /* Print kernels with their sizes and presets. */
 void cli_print_kernels(void);
+/* Print o->params' size numbers as one line "N[xN[xN]]" (for --weak-size). */
+void cli_print_size(const cli_options *o);
 
 const char *cli_schedule_name(const par_schedule *s, char *buf, size_t n);
 

@@ -47,6 +47,8 @@ static int main_info(const cli_options *o, const char *prog)
         cli_print_help(prog);
     else if (o->action == CLI_LIST)
         cli_print_kernels();
+    else if (o->action == CLI_WEAK_SIZE)
+        cli_print_size(o);
     else
         printf("scalekit-%s %s (record schema %d, git %s, %s, MPI: %s, OpenMP: %s)\n", main_model(),
                SCALEKIT_VERSION, SCALEKIT_SCHEMA, SCALEKIT_GIT_COMMIT, SCALEKIT_COMPILER,

@@ -202,6 +202,63 @@ static void record_provenance(json *j, const record_context *ctx)
     json_object_end(j);
 }
 
+/* An environment variable as a whole number, or null when unset or not one. */
+static void record_env_int(json *j, const char *key, const char *name)
+{
+    const char *text = getenv(name);
+    char *end = NULL;
+    long long v = text != NULL ? strtoll(text, &end, 10) : 0;
+    if (text == NULL || end == text || *end != '\0')
+        json_null(j, key);
+    else
+        json_int(j, key, v);
+}
+
+/* The first variable of the pair that is set (a step's value, else the job's). */
+static const char *record_env_first(const char *step, const char *job)
+{
+    return getenv(step) != NULL ? step : job;
+}
+
+/* Tasks per node as one number: SLURM_NTASKS_PER_NODE when given, else a
+ * uniform SLURM_*TASKS_PER_NODE ("4" or "4(x2)"); null when nodes differ. */
+static void record_slurm_tasks_per_node(json *j)
+{
+    const char *text =
+        getenv(record_env_first("SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE"));
+    char *end = NULL;
+    long long v = text != NULL ? strtoll(text, &end, 10) : 0;
+    if (getenv("SLURM_NTASKS_PER_NODE") != NULL)
+        record_env_int(j, "ntasks_per_node", "SLURM_NTASKS_PER_NODE");
+    else if (text != NULL && end != text && (*end == '\0' || (*end == '(' && !strchr(end, ','))))
+        json_int(j, "ntasks_per_node", v);
+    else
+        json_null(j, "ntasks_per_node");
+}
+
+/* The Slurm context of the run (null outside a Slurm job), from rank 0's
+ * SLURM_* environment: step values where srun set them, else the job's. */
+static void record_slurm(json *j)
+{
+    if (getenv("SLURM_JOB_ID") == NULL) {
+        json_null(j, "slurm");
+        return;
+    }
+    json_object_begin(j, "slurm");
+    record_env_int(j, "job_id", "SLURM_JOB_ID");
+    record_env_int(j, "step_id", "SLURM_STEP_ID");
+    record_env_int(j, "array_task_id", "SLURM_ARRAY_TASK_ID");
+    record_env_int(j, "nodes", record_env_first("SLURM_STEP_NUM_NODES", "SLURM_JOB_NUM_NODES"));
+    json_string(j, "nodelist",
+                getenv(record_env_first("SLURM_STEP_NODELIST", "SLURM_JOB_NODELIST")));
+    record_env_int(j, "ntasks", record_env_first("SLURM_STEP_NUM_TASKS", "SLURM_NTASKS"));
+    record_slurm_tasks_per_node(j);
+    record_env_int(j, "cpus_per_task", "SLURM_CPUS_PER_TASK");
+    json_string(j, "partition", getenv("SLURM_JOB_PARTITION"));
+    json_string(j, "cluster", getenv("SLURM_CLUSTER_NAME"));
+    json_object_end(j);
+}
+
 static void record_layout(json *j, const layout_table *t)
 {
     json_array_begin(j, "layout");
@@ -240,6 +297,7 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
     record_timing(&j, o, r);
     record_result(&j, r);
     record_provenance(&j, ctx);
+    record_slurm(&j);
     if (ctx->layout != NULL) record_layout(&j, ctx->layout);
     json_object_end(&j);
     if (!json_ok(&j)) {

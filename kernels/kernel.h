@@ -34,6 +34,7 @@
 
 enum { KERNEL_SIZE_DIMS = 3, KERNEL_COUNTS = 4, KERNEL_SUMS = 4, KERNEL_MAXES = 2 };
 enum { KERNEL_PRESET_SMALL, KERNEL_PRESET_MEDIUM, KERNEL_PRESET_LARGE, KERNEL_PRESETS };
+enum { KERNEL_WEAK_FIXED = -1 }; /* kernel.weak_axes: the size is per worker already */
 
 /* What the user asked for: size numbers (unused trailing ones are 0 before
  * kernel_params_fill() and the kernel's defaults after) and iterations. */
@@ -214,6 +215,15 @@ typedef struct kernel {
     int64_t (*verify_sample)(const kernel_params *p, int64_t *index, int64_t max);
     void (*verify_sampled)(const kernel_params *p, const kernel_result *r, const kernel_sampled *s,
                            kernel_verdict *v);
+    /* Weak scaling (sweeps; `--weak-size P` prints the result): how the size
+     * grows with the number of workers p so that the work per worker stays
+     * constant. The first weak_axes size numbers each grow by p^(1/weak_axes),
+     * rounded to the nearest whole number (exact when p is a perfect power),
+     * e.g. 2 for a grid whose work is N*M. 0 means 1: size[0] grows by p,
+     * right for any kernel whose work is linear in its first size number.
+     * KERNEL_WEAK_FIXED: the size is already per worker (e.g. a message or
+     * per-rank I/O size) and stays as given. */
+    int weak_axes;
 
     /* Optional (NULL = the kernel streams no arrays: its data lives in
      * registers or cache): compulsory memory traffic of one run (all
@@ -265,5 +275,15 @@ int kernel_sampled_exact(const kernel_sampled *s, const char *noun, const kernel
 /* Validate filled params: every size number and iters must be >= 1, then
  * the kernel's own check(). 0, or -1 with a message "NAME: ..." in err. */
 int kernel_params_check(const kernel *k, const kernel_params *p, char *err, size_t errlen);
+
+/* Weak scaling: the params for p >= 1 workers from filled params `one` sized
+ * for one worker, by the kernel's weak_axes rule (iters unchanged). 0, or -1
+ * with a message "NAME: ..." in err when a grown number overflows. The result
+ * still needs kernel_params_check(). */
+int kernel_weak_params(const kernel *k, const kernel_params *one, int64_t p, kernel_params *out,
+                       char *err, size_t errlen);
+
+/* The weak_axes rule in words for --list, e.g. "size number 1 x p". */
+const char *kernel_weak_rule(const kernel *k, char *buf, size_t n);
 
 #endif

@@ -307,4 +307,5 @@ const kernel kernel_mandelbrot = {
     .verify_output = "row_iterations",
     .verify_sample = mandel_sample,
     .verify_sampled = mandel_verify,
+    .weak_axes = 2, /* work ~ W*H pixels: both sides grow by sqrt(p) */
 };

@@ -357,5 +357,6 @@ const kernel kernel_stencil = {
     .work_units = stencil_work_units,
     .est_seconds = stencil_est_seconds,
     .outputs = stencil_outputs,
+    .weak_axes = 2, /* work ~ N*M: both sides grow by sqrt(p) */
     .bytes = stencil_bytes,
 };

@@ -240,10 +240,68 @@ static void test_registry_kernel(const kernel *k)
     }
 }
 
+/* The weak-scaling rule of a made-up kernel with weak_axes = axes over
+ * size_dims = 3 numbers {base, base, 7}, grown for p workers. */
+static kernel_params weak_grow(int axes, int64_t base, int64_t p, int *rc)
+{
+    kernel fake = {.name = "fake", .size_dims = 3, .weak_axes = axes};
+    kernel_params one = {.size = {base, base, 7}, .iters = 5}, out;
+    char err[200] = "";
+    *rc = kernel_weak_params(&fake, &one, p, &out, err, sizeof err);
+    if (*rc != 0) CHECK(strncmp(err, "fake: ", 6) == 0 && strchr(err, '\n') == NULL);
+    return out;
+}
+
+/* Kernels that omit weak_axes grow size[0] by p (exactly); 2 axes grow by
+ * sqrt(p) each, exact for perfect squares; KERNEL_WEAK_FIXED keeps the size;
+ * trailing numbers and iters never change; overflow is an error, not a wrap. */
+static void test_registry_weak(void)
+{
+    int rc;
+    kernel_params g = weak_grow(0, 1000, 6, &rc);
+    CHECK(rc == 0 && g.size[0] == 6000 && g.size[1] == 1000 && g.size[2] == 7 && g.iters == 5);
+    g = weak_grow(2, 1200, 4, &rc);
+    CHECK(rc == 0 && g.size[0] == 2400 && g.size[1] == 2400 && g.size[2] == 7);
+    g = weak_grow(2, 1200, 2, &rc);
+    CHECK(rc == 0 && g.size[0] == 1697 && g.size[1] == 1697); /* 1200*sqrt(2) = 1697.06 */
+    g = weak_grow(3, 100, 8, &rc);
+    CHECK(rc == 0 && g.size[0] == 200 && g.size[1] == 200 && g.size[2] == 14);
+    g = weak_grow(KERNEL_WEAK_FIXED, 1000, 64, &rc);
+    CHECK(rc == 0 && g.size[0] == 1000 && g.size[1] == 1000);
+    for (int axes = 0; axes <= 2; axes++) {
+        g = weak_grow(axes, 1000, 1, &rc);
+        CHECK(rc == 0 && g.size[0] == 1000 && g.size[1] == 1000);
+    }
+    weak_grow(0, INT64_MAX / 3, 4, &rc);
+    CHECK(rc == -1);
+    weak_grow(2, INT64_C(1) << 61, 9, &rc);
+    CHECK(rc == -1);
+    weak_grow(0, 10, 0, &rc);
+    CHECK(rc == -1);
+    /* Every registered kernel: the grown grid has p times the base work,
+     * up to rounding of each side. */
+    for (size_t i = 0; kernel_at(i) != NULL; i++) {
+        const kernel *k = kernel_at(i);
+        kernel_params one = params_make(k, 1000, 0, 0, 1), out;
+        char err[200], rule[80];
+        for (int64_t p = 1; p <= 64; p++) {
+            double base = 1, grown = 1;
+            CHECK(kernel_weak_params(k, &one, p, &out, err, sizeof err) == 0);
+            for (int d = 0; d < k->size_dims; d++) {
+                base *= (double)one.size[d];
+                grown *= (double)out.size[d];
+            }
+            CHECK(fabs(grown / base / (double)p - 1.0) < 2e-3);
+        }
+        CHECK(strlen(kernel_weak_rule(k, rule, sizeof rule)) > 0);
+    }
+}
+
 static void test_registry(void)
 {
     test_registry_table();
     test_registry_fill();
+    test_registry_weak();
     for (size_t i = 0; kernel_at(i) != NULL; i++)
         test_registry_kernel(kernel_at(i));
 }

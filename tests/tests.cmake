@@ -1,7 +1,8 @@
 # tests.cmake - the CTest suite (included from CMakeLists.txt).
 # Labels: unit (in-process C tests), cli (bad input), seq/omp/mpi (which
-# drivers a test starts), slow, analysis (Python analysis package). The asan preset
-# runs everything not labelled mpi or analysis.
+# drivers a test starts), slow, sweep, slurm, analysis. The asan preset runs
+# everything not labelled mpi, sweep, slurm or analysis (the last three test
+# Python and Slurm plumbing).
 
 add_executable(test_kernels tests/test_kernels.c)
 target_link_libraries(test_kernels PRIVATE scalekit_kernels)
@@ -91,6 +92,25 @@ add_test(NAME verify.mpi
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_verify.py ${SCALEKIT_TEST_ARGS}
                  --group mpi)
 set_tests_properties(verify.mpi PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
+# Sweeps (slurm/sweep.py): planning, resume and quoting in process; local sweeps
+# through mpirun; and real Slurm clusters (one node; two nodes in network
+# namespaces) that the tests start and stop themselves. The Slurm tests need
+# root: elsewhere they exit 77 (skipped, with the reason), unless
+# SCALEKIT_REQUIRE_SLURM=1 (./scalekit test as root) makes that a failure.
+add_test(NAME sweep.unit
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_sweep_unit.py
+                 --bindir $<TARGET_FILE_DIR:scalekit-seq>)
+set_tests_properties(sweep.unit PROPERTIES LABELS sweep TIMEOUT 120)
+add_test(NAME sweep.local
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_sweep_local.py ${SCALEKIT_TEST_ARGS})
+set_tests_properties(sweep.local PROPERTIES LABELS "sweep;mpi" TIMEOUT 300 PROCESSORS 2)
+foreach(nodes 1 2)
+  add_test(NAME slurm.nodes${nodes}
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_slurm.py ${SCALEKIT_TEST_ARGS}
+                   --nodes ${nodes})
+  set_tests_properties(slurm.nodes${nodes} PROPERTIES LABELS "slurm;sweep" TIMEOUT 600
+                       SKIP_RETURN_CODE 77 RESOURCE_LOCK slurm)
+endforeach()
 
 # Analysis (Python, pytest, in the project venv .venv/ that `scalekit pyenv`
 # creates on first use): label analysis; the asan preset does not run it.
