@@ -30,6 +30,7 @@ REPORT_MARKER = ".scalekit-report"  # a report directory: never read as input
 WALK_SUFFIXES = (".jsonl", ".ndjson")
 MAX_PROBLEMS_SHOWN = 5              # per file on stderr; the report lists all
 NOT_A_RECORD = "no 'schema' field: not a scalekit result record"
+SWEEP_MANIFEST = "manifest.json"      # written by slurm/sweep.py in a sweep's directory
 
 
 class CollectError(Exception):
@@ -82,7 +83,10 @@ def find_files(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> tuple[list[
                                  and not os.path.exists(os.path.join(root, d, REPORT_MARKER)))
                 for name in sorted(files):
                     full = os.path.join(root, name)
-                    (found if name.endswith(WALK_SUFFIXES) else skipped).append(full)
+                    if name.endswith(WALK_SUFFIXES):
+                        found.append(full)
+                    elif not name.endswith(".json"):  # sweep bookkeeping is not a result
+                        skipped.append(full)
         else:
             hint = " (no results yet? run ./scalekit demo)" if not found and not skipped else ""
             raise CollectError(f"{path}: no such file or directory{hint}")
@@ -91,6 +95,38 @@ def find_files(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> tuple[list[
         raise CollectError(f"no results files (*.jsonl) in {where}: run ./scalekit demo or a "
                            "driver with --output FILE first")
     return found, skipped
+
+
+def sweep_kinds(files: list[str], roots: list[str]) -> dict[str, tuple[str, str]]:
+    """file -> (sweep name, kind) for files inside a sweep directory.
+
+    A sweep directory (./scalekit sweep/submit) holds manifest.json with the
+    sweep's name and kind (strong, weak, hybrid); its records sit below it.
+    The kind matters where records cannot tell: a weak sweep of a kernel whose
+    size is per worker keeps the size fixed as p grows, like a strong one.
+    """
+    out, cache = {}, {}
+    stops = {os.path.realpath(os.path.dirname(r) if os.path.isfile(r) else r) for r in roots}
+    for f in files:
+        d = os.path.dirname(os.path.realpath(f))
+        while True:
+            if d not in cache:
+                cache[d] = _manifest_kind(os.path.join(d, SWEEP_MANIFEST))
+            if cache[d] or d in stops or os.path.dirname(d) == d:
+                break
+            d = os.path.dirname(d)
+        if cache[d]:
+            out[f] = cache[d]
+    return out
+
+
+def _manifest_kind(path: str) -> tuple[str, str] | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            m = json.load(f)
+        return (str(m["name"]), str(m["kind"])) if isinstance(m, dict) and m.get("kind") else None
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def check_record(obj: Any) -> str | None:
@@ -259,7 +295,8 @@ def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
         "verified": bool(r["verified"]), "oversubscribed": bool(r.get("oversubscribed")),
         "expected_wrong": bool(r.get("expected_wrong")),
         "status": status, "included": status == "ok", "excluded_reason": reason,
-        "env": env_id, "rate_unit": str(rate.get("unit") or ""),
+        "env": env_id, "sweep": r.get("_sweep", ""), "sweep_kind": r.get("_sweep_kind", ""),
+        "rate_unit": str(rate.get("unit") or ""),
         "work_units": num(rate.get("work_units")), "bytes": num(rate.get("bytes")),
         "compute_max_s": num(imb.get("rank_compute_max_s")),
         "compute_mean_s": num(imb.get("rank_compute_mean_s")),
@@ -307,8 +344,11 @@ def collect(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> Collection:
     files, skipped = find_files(paths, skip_dirs)
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
+    kinds = sweep_kinds(files, paths)
     for path in files:
-        records += read_file(path, problems)
+        for r in read_file(path, problems):
+            r["_sweep"], r["_sweep_kind"] = kinds.get(path, ("", ""))
+            records.append(r)
     if not records:
         shown = "\n  ".join(f"{p.where()}: {p.reason}" for p in problems[:MAX_PROBLEMS_SHOWN])
         more = len(problems) - MAX_PROBLEMS_SHOWN

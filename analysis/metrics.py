@@ -74,6 +74,8 @@ def points(runs: pd.DataFrame) -> pd.DataFrame:
                          io_write_mib_s=_median(recs["io_write_mib_s"]),
                          io_read_mib_s=_median(recs["io_read_mib_s"]),
                          io_mode=_first(recs["io_mode"]), io_layout=_first(recs["io_layout"]),
+                         weak_only=bool((recs["sweep_kind"] == "weak").all()),
+                         sweep=",".join(sorted(set(recs["sweep"]) - {""})),
                          env=",".join(sorted(set(recs["env"])))))
     p = pd.DataFrame(rows)
     p["tkey"] = np.where(p["model"] == "hybrid", p["threads"], 0)
@@ -155,7 +157,8 @@ def gustafson_fit(q, scaled_speedup) -> tuple[float, float, int]:
 def strong_fits(p: pd.DataFrame) -> pd.DataFrame:
     """Amdahl fits per series, against both baselines."""
     rows = []
-    for key, g in p[p["model"] != "seq"].groupby(SERIES_KEY, sort=False):
+    strong = p[(p["model"] != "seq") & ~p["weak_only"]]
+    for key, g in strong.groupby(SERIES_KEY, sort=False):
         base = dict(zip(SERIES_KEY, key), series=g["series"].iloc[0], law="Amdahl (strong)",
                     workers=" ".join(str(w) for w in sorted(g["workers"])))
         f, rms, n = amdahl_fit(g["workers"], g["speedup_seq"])
@@ -177,6 +180,11 @@ def weak_series(p: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
     out = []
     par = p[p["model"] != "seq"]
     seq = p[p["model"] == "seq"].groupby(["kernel", "iters", "n"])["t_median"].min()
+    declared = par[par["weak_only"]]
+    for key, g in declared.groupby(WEAK_KEY + ["sweep"], sort=False):
+        if g["workers"].nunique() >= 2:   # a weak sweep says so: no need to guess
+            out.append(_weak_members(g.sort_values("workers").copy(), seq, tol))
+    par = par[~par["weak_only"]]
     for key, g in par.groupby(WEAK_KEY, sort=False):
         per = (g["n"] / g["workers"]).to_numpy(float)
         taken = np.zeros(len(g), bool)
@@ -188,19 +196,23 @@ def weak_series(p: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
             taken |= same
             if members["workers"].nunique() < 2 or members["n"].nunique() < 2:
                 continue
-            members = members.sort_values("workers").copy()
-            first = members.iloc[0]
-            members["wkey"] = f"{first['kernel']}|{first['series']}|{first['variant']}|{per[i]:.6g}"
-            members["w0"] = per[i]
-            members["q_weak"] = members["workers"] / first["workers"]
-            members["eff_weak_own"] = first["t_median"] / members["t_median"]
-            n1 = first["n"] / first["workers"]
-            t1 = next((t for (k, it, n), t in seq.items()
-                       if k == first["kernel"] and it == first["iters"]
-                       and abs(n - n1) <= tol * n1), math.nan)
-            members["eff_weak_seq"] = t1 / members["t_median"]
-            out.append(members)
+            out.append(_weak_members(members.sort_values("workers").copy(), seq, tol))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def _weak_members(members: pd.DataFrame, seq: pd.Series, tol: float) -> pd.DataFrame:
+    """Weak-scaling columns for the points of one weak series (sorted by workers)."""
+    first = members.iloc[0]
+    w0 = first["n"] / first["workers"]
+    members["wkey"] = f"{first['kernel']}|{first['series']}|{first['variant']}|{w0:.6g}"
+    members["w0"] = w0
+    members["q_weak"] = members["workers"] / first["workers"]
+    members["eff_weak_own"] = first["t_median"] / members["t_median"]
+    t1 = next((t for (k, it, n), t in seq.items()
+               if k == first["kernel"] and it == first["iters"] and abs(n - w0) <= tol * w0),
+              math.nan)
+    members["eff_weak_seq"] = t1 / members["t_median"]
+    return members
 
 
 def weak_fits(w: pd.DataFrame) -> pd.DataFrame:

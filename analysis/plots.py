@@ -141,7 +141,7 @@ def _parallel(p):
       "model that follows it parallelises perfectly, one that flattens has hit a serial part "
       "or a shared resource, one that rises pays overhead.")
 def plot_strong(study):
-    p = study.points
+    p = study.points[~study.points["weak_only"]]
     strong = p[p.groupby(["kernel", "size"])["workers"].transform("nunique") > 1]
     if strong.empty:
         return "needs runs at two or more worker counts of one kernel and size"
@@ -170,7 +170,7 @@ def plot_strong(study):
 
 
 def _speedup_figure(study, base: str):
-    p = _parallel(study.points)
+    p = _parallel(study.points[~study.points["weak_only"]])
     col = f"speedup_{base}"
     p = p[p[col].notna()]
     if base == "own":
@@ -443,6 +443,9 @@ def render(study, outdir: str, dpi: int = 110) -> list[Figure]:
     os.makedirs(outdir, exist_ok=True)
     study.skipped_plots = {}
     figures = []
+    if study.points.empty:
+        study.skipped_plots = {k.name: "no usable runs (see 'Runs not used')" for k in PLOTS}
+        return figures
     for kind in PLOTS:
         made = kind.make(study)
         if isinstance(made, str):

@@ -249,6 +249,8 @@ def prediction(study) -> str:
 @section("io", "I/O results", order=70)
 def io_results(study) -> str | None:
     p = study.points
+    if p.empty:
+        return None
     io = p[p["io_share"].notna() | p["io_write_mib_s"].notna()]
     if io.empty:
         return None

@@ -1,4 +1,5 @@
 """metrics: speedups against both baselines, Karp-Flatt, Amdahl/Gustafson, bounds."""
+import json
 import math
 
 import pytest
@@ -123,3 +124,21 @@ def test_io_configurations_are_separate_series(rich_dir):
     assert sorted(set(io["series"])) == ["mpi [static block collective contiguous]",
                                          "mpi [static block independent contiguous]"]
     assert len(io) == 6 and (io["reps"] == 7).all()
+
+
+def test_weak_sweep_directory_declares_weak_scaling(tmp_path):
+    """A weak sweep of a kernel whose size is per worker keeps n fixed: only the
+    sweep's manifest tells it from a strong sweep."""
+    d = tmp_path / "weak-iobench" / "points"
+    d.mkdir(parents=True)
+    (tmp_path / "weak-iobench" / "manifest.json").write_text(
+        json.dumps({"name": "weak-iobench", "kind": "weak", "points": {}}))
+    for p_ in (1, 2, 4):
+        synth.write(d / f"p{p_}.jsonl", [synth.record("iobench", "mpi", p_, [1.0 + 0.1 * p_])])
+    c = collect.collect([str(tmp_path)])
+    assert set(c.runs["sweep_kind"]) == {"weak"} and not c.skipped   # manifest not "skipped"
+    p = metrics.points(c.runs)
+    w = metrics.weak_series(p)
+    assert list(w["workers"]) == [1, 2, 4]
+    assert w["eff_weak_own"].iloc[-1] == pytest.approx(1.1 / 1.4)
+    assert metrics.strong_fits(p).empty

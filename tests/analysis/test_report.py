@@ -118,3 +118,15 @@ def test_tables_are_written(rich_report):
     for name in ("results.csv", "points.csv", "fits.csv", "models.csv", "best.csv",
                  "weak.csv"):
         assert (rich_report / name).stat().st_size > 0, name
+
+
+def test_only_unusable_runs_still_give_a_report_that_says_why(tmp_path):
+    import synth
+    from analysis import cli
+    synth.write(tmp_path / "r.jsonl", [synth.record("pi", "omp", 4, [0.1], oversubscribed=True),
+                                       synth.record("pi", "mpi", 2, [1.0], verified=False)])
+    out = tmp_path / "out"
+    assert cli.main([str(tmp_path), "--out", str(out), "--quiet"]) == 0
+    text = (out / "report.html").read_text()
+    assert "No usable runs" in text and "oversubscribed (more threads" in text
+    assert not list(out.glob("figures/*.png"))
