@@ -375,12 +375,13 @@ def plot_io(study):
         return "no I/O results (iobench records with an `io` object) in this study"
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), squeeze=False)
     for ax, col, what in zip(axes[0], ["io_write_mib_s", "io_read_mib_s"], ["write", "read"]):
-        for i, ((mode, layout, model), g) in enumerate(
-                io.groupby(["io_mode", "io_layout", "model"], sort=False)):
+        for i, ((kernel, mode, layout, model, size), g) in enumerate(
+                io.groupby(["kernel", "io_mode", "io_layout", "model", "size"], sort=False)):
             g = g.dropna(subset=[col]).sort_values("ranks")
             if g.empty:
                 continue
-            ax.plot(g["ranks"], g[col], label=f"{model} {mode} {layout}", **nth_style(i))
+            ax.plot(g["ranks"], g[col], label=f"{kernel} {size} {model} {mode} {layout}",
+                    **nth_style(i))
         ax.set_xscale("log", base=2)
         _workers_axis(ax, io["ranks"])
         ax.set_xlabel("MPI ranks")
