@@ -184,6 +184,63 @@ static void cli_defaults(cli_options *o)
     o->warmup = 1;
     o->decomp = DECOMP_BLOCK;
     o->decomp_chunk = 1;
+    o->ckpt_keep = 2;
+}
+
+/* An option naming a file or directory: non-empty. */
+static int cli_path_option(const char *name, const char *value, const char **out, char *err,
+                           size_t errlen)
+{
+    if (value[0] == '\0') return cli_error(err, errlen, "%s needs a path", name);
+    *out = value;
+    return 0;
+}
+
+/* --io-mode and --io-layout: one of two words. */
+static int cli_choice(const char *name, const char *value, const char *a, const char *b,
+                      int *second, int *given, char *err, size_t errlen)
+{
+    if (strcmp(value, a) != 0 && strcmp(value, b) != 0)
+        return cli_error(err, errlen, "%s '%s' is not '%s' or '%s'", name, value, a, b);
+    *second = strcmp(value, b) == 0;
+    *given = 1;
+    return 0;
+}
+
+/* The I/O options that take a value; 1 if name is not one of them. */
+static int cli_take_io(cli_options *o, const char *name, const char *value, char *err,
+                       size_t errlen)
+{
+    if (strcmp(name, "--image") == 0) return cli_path_option(name, value, &o->image, err, errlen);
+    if (strcmp(name, "--checkpoint-dir") == 0)
+        return cli_path_option(name, value, &o->ckpt_dir, err, errlen);
+    if (strcmp(name, "--restart") == 0)
+        return cli_path_option(name, value, &o->restart, err, errlen);
+    if (strcmp(name, "--io-dir") == 0) return cli_path_option(name, value, &o->io_dir, err, errlen);
+    if (strcmp(name, "--checkpoint-every") == 0)
+        return cli_count_option(name, value, 1, &o->ckpt_every, err, errlen);
+    if (strcmp(name, "--checkpoint-keep") == 0) {
+        o->ckpt_keep_given = 1;
+        return cli_count_option(name, value, 1, &o->ckpt_keep, err, errlen);
+    }
+    if (strcmp(name, "--size-per-rank") == 0) {
+        if (strlen(value) >= sizeof o->size_text)
+            return cli_error(err, errlen, "--size-per-rank '%s' is too long", value);
+        if (cli_parse_count(value, &o->size_per_rank) != 0)
+            return cli_error(err, errlen,
+                             "--size-per-rank '%s' is not a positive whole number (example: "
+                             "--size-per-rank 256Mi)",
+                             value);
+        snprintf(o->size_text, sizeof o->size_text, "%s", value);
+        return 0;
+    }
+    if (strcmp(name, "--io-mode") == 0)
+        return cli_choice(name, value, "collective", "independent", &o->io_independent,
+                          &o->io_mode_given, err, errlen);
+    if (strcmp(name, "--io-layout") == 0)
+        return cli_choice(name, value, "contiguous", "chunked", &o->io_chunked, &o->io_layout_given,
+                          err, errlen);
+    return 1;
 }
 
 /* Options that take a value; NULL value means it was missing. */
@@ -200,6 +257,7 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
         if (strlen(value) == 0 || strlen(value) >= sizeof o->size_text)
             return cli_error(err, errlen, "--size '%s' is empty or too long", value);
         strcpy(o->size_text, value);
+        o->size_given = 1;
         return 0;
     }
     if (strcmp(name, "--iters") == 0)
@@ -214,6 +272,8 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
         o->output = value;
         return 0;
     }
+    int rc = cli_take_io(o, name, value, err, errlen);
+    if (rc <= 0) return rc;
     return cli_error(err, errlen, "unknown option '%s' (see --help)", name);
 }
 
@@ -227,9 +287,102 @@ static int cli_is_flag(const char *name, cli_options *o)
         o->action = CLI_LIST;
     else if (strcmp(name, "--layout") == 0)
         o->layout = 1;
+    else if (strcmp(name, "--async-checkpoint") == 0)
+        o->async_ckpt = 1;
     else
         return 0;
     return 1;
+}
+
+/* Names of the kernels that have an output with one of the `use` bits,
+ * e.g. "mandelbrot", for messages. */
+static const char *cli_kernels_with(unsigned use, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; kernel_at(i) != NULL && len < n; i++)
+        if (kernel_output_find(kernel_at(i), use) != NULL)
+            len +=
+                (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "", kernel_at(i)->name);
+    return buf;
+}
+
+int cli_wants_io(const cli_options *o)
+{
+    return o->image != NULL || o->ckpt_every > 0 || o->restart != NULL ||
+           (o->kern != NULL && kernel_output_find(o->kern, KERNEL_OUT_ROUNDTRIP) != NULL);
+}
+
+/* Which kernels and option combinations the I/O options make sense for. */
+static int cli_finish_io(const cli_options *o, char *err, size_t errlen)
+{
+    const kernel *k = o->kern;
+    char names[160];
+    int roundtrip = kernel_output_find(k, KERNEL_OUT_ROUNDTRIP) != NULL;
+    int state = kernel_output_find(k, KERNEL_OUT_STATE) != NULL;
+    if (o->image != NULL && kernel_output_find(k, KERNEL_OUT_IMAGE) == NULL)
+        return cli_error(err, errlen, "--image: kernel %s writes no image (kernels that do: %s)",
+                         k->name, cli_kernels_with(KERNEL_OUT_IMAGE, names, sizeof names));
+    if ((o->ckpt_every > 0 || o->restart != NULL) && !state)
+        return cli_error(err, errlen,
+                         "%s: kernel %s has no state to checkpoint (kernels that do: %s)",
+                         o->restart ? "--restart" : "--checkpoint-every", k->name,
+                         cli_kernels_with(KERNEL_OUT_STATE, names, sizeof names));
+    if (o->ckpt_every > 0 && o->ckpt_dir == NULL)
+        return cli_error(err, errlen,
+                         "--checkpoint-every needs --checkpoint-dir DIR (where the "
+                         "checkpoints go)");
+    if (o->ckpt_every == 0 && (o->ckpt_dir != NULL || o->ckpt_keep_given || o->async_ckpt))
+        return cli_error(err, errlen, "%s needs --checkpoint-every K",
+                         o->ckpt_dir     ? "--checkpoint-dir"
+                         : o->async_ckpt ? "--async-checkpoint"
+                                         : "--checkpoint-keep");
+    if (o->ckpt_every > o->params.iters)
+        return cli_error(err, errlen,
+                         "--checkpoint-every %lld is more than --iters %lld: no checkpoint "
+                         "would be written",
+                         (long long)o->ckpt_every, (long long)o->params.iters);
+    if ((o->size_per_rank > 0 || o->io_dir != NULL) && !roundtrip)
+        return cli_error(err, errlen, "%s applies to kernel %s only",
+                         o->size_per_rank ? "--size-per-rank" : "--io-dir",
+                         cli_kernels_with(KERNEL_OUT_ROUNDTRIP, names, sizeof names));
+    if ((o->io_mode_given || o->io_layout_given) && !cli_wants_io(o))
+        return cli_error(err, errlen,
+                         "%s applies to runs that use HDF5 (--image, --checkpoint-every, "
+                         "--restart, kernel %s)",
+                         o->io_mode_given ? "--io-mode" : "--io-layout",
+                         cli_kernels_with(KERNEL_OUT_ROUNDTRIP, names, sizeof names));
+    return 0;
+}
+
+int cli_check_driver(const cli_options *o, int threaded, int have_io, char *err, size_t errlen)
+{
+    if (o->action != CLI_RUN) return 0;
+    if (o->async_ckpt && !threaded)
+        return cli_error(err, errlen,
+                         "--async-checkpoint needs threads (one writes while the others "
+                         "compute): use scalekit-omp or scalekit-hybrid");
+    if (cli_wants_io(o) && !have_io)
+        return cli_error(err, errlen,
+                         "this driver was built without HDF5 (the build found no serial HDF5; "
+                         "install libhdf5-dev and rebuild), so %s cannot run here",
+                         o->image        ? "--image"
+                         : o->ckpt_every ? "--checkpoint-every"
+                         : o->restart    ? "--restart"
+                                         : o->kern->name);
+    return 0;
+}
+
+int cli_apply_ranks(cli_options *o, int nranks, char *err, size_t errlen)
+{
+    if (o->action != CLI_RUN || o->size_per_rank == 0) return 0;
+    if (o->size_per_rank > INT64_MAX / nranks)
+        return cli_error(err, errlen, "--size-per-rank %s times %d ranks overflows", o->size_text,
+                         nranks);
+    o->params.size[0] = o->size_per_rank * nranks;
+    snprintf(o->size_text + strlen(o->size_text), sizeof o->size_text - strlen(o->size_text),
+             "/rank");
+    return kernel_params_check(o->kern, &o->params, err, errlen);
 }
 
 static int cli_finish(cli_options *o, char *err, size_t errlen)
@@ -240,7 +393,13 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
         return cli_error(err, errlen, "missing --kernel NAME (try --list for the kernels)");
     if (o->reps > 100000 || o->warmup > 100000)
         return cli_error(err, errlen, "--reps and --warmup are limited to 100000");
-    if (cli_apply_size(o, err, errlen) != 0) return -1;
+    if (o->size_per_rank > 0) {
+        if (o->size_given)
+            return cli_error(err, errlen, "give --size or --size-per-rank, not both");
+        o->params.size[0] = o->size_per_rank;
+    } else if (cli_apply_size(o, err, errlen) != 0) {
+        return -1;
+    }
     kernel_params_fill(k, &o->params);
     if (kernel_params_check(k, &o->params, err, errlen) != 0) return -1;
     if (!o->schedule_given) o->schedule.kind = k->uneven ? PAR_DYNAMIC : PAR_STATIC;
@@ -248,7 +407,7 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
     if (o->decomp == DECOMP_CYCLIC && k->dims != 1)
         return cli_error(err, errlen, "--decomp cyclic needs a 1-D kernel; %s is 2-D (block only)",
                          k->name);
-    return 0;
+    return cli_finish_io(o, err, errlen);
 }
 
 int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen)
@@ -314,6 +473,22 @@ void cli_print_help(const char *prog)
         "  --output FILE      append one JSON object per run to FILE (JSON Lines)\n"
         "  --layout           print host, rank, pid, thread and CPU core of every thread\n"
         "                     and warn when threads share a core\n"
+        "\n"
+        "I/O through HDF5 (one shared file per output; see README \"I/O\"):\n"
+        "  --image FILE       write the kernel's image to FILE (mandelbrot)\n"
+        "  --checkpoint-every K  write the state every K iterations (stencil) into\n"
+        "                     --checkpoint-dir DIR as DIR/ckpt-ITERATION.h5, atomically\n"
+        "  --checkpoint-keep N   keep the newest N checkpoints (default 2)\n"
+        "  --restart DIR|FILE resume from a checkpoint (a directory: its newest valid\n"
+        "                     one); any driver and rank count; --iters stays the total\n"
+        "  --async-checkpoint one thread writes the previous checkpoint while the others\n"
+        "                     keep iterating (scalekit-omp and -hybrid)\n"
+        "  --io-mode collective | independent   MPI-IO transfers (default collective)\n"
+        "  --io-layout contiguous | chunked     dataset layout (default contiguous)\n"
+        "  --size-per-rank SIZE  iobench: SIZE bytes per rank (weak scaling) instead of\n"
+        "                     --size (total bytes, strong scaling)\n"
+        "  --io-dir DIR       iobench: directory of its scratch file (default .)\n"
+        "\n"
         "  --list             list kernels, their sizes and presets\n"
         "  --help, --version\n"
         "\n"

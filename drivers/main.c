@@ -15,13 +15,9 @@
 #include "par.h"
 #include "record.h"
 #include "run.h"
+#include "runio.h"
+#include "h5io.h"
 #include "version.h"
-
-static const char *main_model(void)
-{
-    static const char *const names[2][2] = {{"seq", "omp"}, {"mpi", "hybrid"}};
-    return names[comm_is_mpi()][par_is_threaded()];
-}
 
 /* Print what --help/--version/--list asked for (rank 0). */
 static int main_info(const cli_options *o, const char *prog)
@@ -32,9 +28,9 @@ static int main_info(const cli_options *o, const char *prog)
     else if (o->action == CLI_LIST)
         cli_print_kernels();
     else
-        printf("scalekit-%s %s (record schema %d, git %s, %s, MPI: %s, OpenMP: %s)\n", main_model(),
-               SCALEKIT_VERSION, SCALEKIT_SCHEMA, SCALEKIT_GIT_COMMIT, SCALEKIT_COMPILER,
-               comm_library(), par_version());
+        printf("scalekit-%s %s (record schema %d, git %s, %s, MPI: %s, OpenMP: %s, HDF5: %s)\n",
+               run_model(), SCALEKIT_VERSION, SCALEKIT_SCHEMA, SCALEKIT_GIT_COMMIT,
+               SCALEKIT_COMPILER, comm_library(), par_version(), io_library());
     return CLI_EXIT_OK;
 }
 
@@ -53,14 +49,30 @@ static int main_check_output(const cli_options *o)
     return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
+/* Rank 0 checks the paths the I/O options name (creating --checkpoint-dir);
+ * all ranks learn the verdict. */
+static int main_check_io(const cli_options *o)
+{
+    int ok = 1;
+    char err[512];
+    if (!cli_wants_io(o)) return CLI_EXIT_OK;
+    if (comm_rank() == 0 && runio_check_paths(o, err, sizeof err) != 0) {
+        fprintf(stderr, "scalekit: %s\n", err);
+        ok = 0;
+    }
+    comm_bcast(&ok, sizeof ok);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
 static int main_run(const cli_options *o, int argc, char **argv)
 {
     record_context ctx;
     layout_table layout = {0};
     run_report report;
     int rc = main_check_output(o);
+    if (rc == CLI_EXIT_OK) rc = main_check_io(o);
     if (rc != CLI_EXIT_OK) return rc;
-    record_gather(&ctx, main_model(), argc, argv);
+    record_gather(&ctx, run_model(), argc, argv);
     ctx.oversubscribed =
         layout_oversubscribed(ctx.oversubscribed_msg, sizeof ctx.oversubscribed_msg);
     if (o->layout) {
@@ -90,7 +102,9 @@ int main(int argc, char **argv)
     char err[512];
     const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     comm_init(&argc, &argv, par_is_threaded());
-    if (cli_parse(argc, argv, &o, err, sizeof err) != 0) {
+    if (cli_parse(argc, argv, &o, err, sizeof err) != 0 ||
+        cli_check_driver(&o, par_is_threaded(), io_available(), err, sizeof err) != 0 ||
+        cli_apply_ranks(&o, comm_size(), err, sizeof err) != 0) {
         if (comm_rank() == 0) fprintf(stderr, "%s: %s\n", prog, err);
         return comm_finalize(CLI_EXIT_USAGE);
     }

@@ -89,6 +89,47 @@ typedef struct kernel_verdict {
     char method[80]; /* how it was checked, e.g. "table pi(10^6)" */
 } kernel_verdict;
 
+/* Element types of kernel outputs (see kernel_output). */
+typedef enum kernel_elem { KERNEL_ELEM_U32 = 1, KERNEL_ELEM_U64, KERNEL_ELEM_F64 } kernel_elem;
+
+/* Where a state keeps its local part of an output, as a row-major 2-D array
+ * (a 1-D output is rows x 1): owned element (r, c), 0 <= r < owned rows,
+ * 0 <= c < owned cols, is at data[(r + halo) * ld + (c + halo)] in units of
+ * the output's element type. The owned rows and cols are the runner's
+ * decomposition of the output's global extent (see kernel_output). */
+typedef struct kernel_array {
+    void *data;
+    int64_t ld; /* elements between the starts of consecutive local rows */
+    int halo;   /* cells around the owned part (2-D kernels), else 0 */
+} kernel_array;
+
+/* What an output is for (kernel_output.use, a bit set). */
+enum {
+    KERNEL_OUT_IMAGE = 1,    /* written at the end of a run by --image FILE */
+    KERNEL_OUT_STATE = 2,    /* the whole state: --checkpoint-every writes it, --restart reads
+                                it back; the runner counts iterations */
+    KERNEL_OUT_ROUNDTRIP = 4 /* before every iteration's work(), the runner writes it to a
+                                scratch file and reads it back into local(state, 1, ...) */
+};
+
+/* An array a kernel can hand to io/ (HDF5), described as data, so adding an
+ * output is a table entry and never I/O code. The global array has the
+ * kernel's decomposed extent along axis 0 (extent(p, 0) rows) and cols(p)
+ * columns (dims == 2 kernels: extent(p, 1) when cols is NULL; dims == 1
+ * kernels: a 1-D array when cols is NULL). Each rank holds the rows the
+ * runner's decomposition gives it (any 1-D deal: its local rows map to
+ * increasing global rows) and, for 2-D kernels, its tile's cols. */
+typedef struct kernel_output {
+    const char *name; /* dataset name, e.g. "iterations"; NULL ends a table */
+    const char *summary;
+    kernel_elem type;
+    unsigned use;                            /* KERNEL_OUT_* bits */
+    int64_t (*cols)(const kernel_params *p); /* optional, see above */
+    /* Where the owned part lives: reading = 0 for the data to write,
+     * 1 for where data read back goes (often the same array). */
+    void (*local)(void *state, int reading, kernel_array *a);
+} kernel_output;
+
 typedef struct kernel {
     const char *name;
     const char *summary;   /* one line for --help */
@@ -138,12 +179,21 @@ typedef struct kernel {
     /* Units of work in one run (all iterations), e.g. bytes moved, for the
      * rate. May use the result (e.g. total escape iterations). */
     double (*work_units)(const kernel_params *p, const kernel_result *r);
+
+    /* Optional: what this kernel can write through io/ (HDF5), a table
+     * ended by an entry whose name is NULL; NULL when it writes nothing.
+     * A KERNEL_OUT_STATE output must hold everything iterations change, so
+     * that init() then reading it back resumes the run bit for bit. */
+    const kernel_output *outputs;
 } kernel;
 
 /* Registry (kernels/registry.c). */
 const kernel *kernel_find(const char *name);
 const kernel *kernel_at(size_t i); /* NULL past the end */
 extern const char *const kernel_preset_names[KERNEL_PRESETS];
+
+/* The first output of k whose use has any of the bits in `use`, or NULL. */
+const kernel_output *kernel_output_find(const kernel *k, unsigned use);
 
 /* Fill omitted size numbers from the kernel's defaults. */
 void kernel_params_fill(const kernel *k, kernel_params *p);

@@ -207,6 +207,32 @@ static double mandel_work_units(const kernel_params *p, const kernel_result *r)
     return (double)r->count[0] * (double)p->iters;
 }
 
+static int64_t mandel_cols(const kernel_params *p)
+{
+    return p->size[0];
+}
+
+/* The local image: local row l holds global row l's place in the runner's
+ * deal (the same row order as row_global). */
+static void mandel_local(void *state, int reading, kernel_array *a)
+{
+    mandel_state *s = state;
+    (void)reading;
+    a->data = s->image;
+    a->ld = s->w;
+    a->halo = 0;
+}
+
+static const kernel_output mandel_outputs[] = {
+    {.name = "iterations",
+     .summary = "escape iteration count per pixel, H rows x W cols",
+     .type = KERNEL_ELEM_U32,
+     .use = KERNEL_OUT_IMAGE,
+     .cols = mandel_cols,
+     .local = mandel_local},
+    {0},
+};
+
 const kernel kernel_mandelbrot = {
     .name = "mandelbrot",
     .summary = "Mandelbrot escape-time image, one row per item (FP latency bound, uneven)",
@@ -231,4 +257,5 @@ const kernel kernel_mandelbrot = {
     .work = mandel_work,
     .verify = mandel_verify,
     .work_units = mandel_work_units,
+    .outputs = mandel_outputs,
 };

@@ -15,9 +15,10 @@ extern const kernel kernel_pi;
 extern const kernel kernel_mandelbrot;
 extern const kernel kernel_stencil;
 extern const kernel kernel_triad;
+extern const kernel kernel_iobench;
 
-static const kernel *const kernels[] = {&kernel_primes, &kernel_pi, &kernel_mandelbrot,
-                                        &kernel_stencil, &kernel_triad};
+static const kernel *const kernels[] = {&kernel_primes,  &kernel_pi,    &kernel_mandelbrot,
+                                        &kernel_stencil, &kernel_triad, &kernel_iobench};
 
 enum { KERNEL_COUNT = sizeof kernels / sizeof kernels[0] };
 
@@ -36,6 +37,13 @@ const kernel *kernel_find(const char *name)
 const kernel *kernel_at(size_t i)
 {
     return i < KERNEL_COUNT ? kernels[i] : NULL;
+}
+
+const kernel_output *kernel_output_find(const kernel *k, unsigned use)
+{
+    for (const kernel_output *o = k->outputs; o != NULL && o->name != NULL; o++)
+        if (o->use & use) return o;
+    return NULL;
 }
 
 /* Replace every omitted (zero) size number after the first with the kernel's

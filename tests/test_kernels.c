@@ -159,13 +159,14 @@ static int rejects(const kernel *k, kernel_params p, const char *needle)
 
 static void test_registry_table(void)
 {
-    static const char *const names[] = {"primes", "pi", "mandelbrot", "stencil", "triad"};
-    for (size_t i = 0; i < 5; i++) {
+    static const char *const names[] = {"primes",  "pi",    "mandelbrot",
+                                        "stencil", "triad", "iobench"};
+    for (size_t i = 0; i < 6; i++) {
         const kernel *k = kernel_at(i);
         CHECK(k != NULL && strcmp(k->name, names[i]) == 0);
         CHECK(kernel_find(names[i]) == k);
     }
-    CHECK(kernel_at(5) == NULL);
+    CHECK(kernel_at(6) == NULL);
     CHECK(kernel_find("nope") == NULL);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_SMALL], "small") == 0);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_MEDIUM], "medium") == 0);
@@ -212,6 +213,15 @@ static void test_registry_kernel(const kernel *k)
         bad = ok;
         bad.size[i] = -1;
         CHECK(rejects(k, bad, NULL));
+    }
+    /* Outputs: named, typed, placed; a state output needs init() to
+     * rebuild what the checkpoint does not hold (boundaries). */
+    for (const kernel_output *o = k->outputs; o != NULL && o->name != NULL; o++) {
+        CHECK(o->summary != NULL && o->local != NULL && o->use != 0);
+        CHECK(o->type == KERNEL_ELEM_U32 || o->type == KERNEL_ELEM_U64 ||
+              o->type == KERNEL_ELEM_F64);
+        CHECK(!(o->use & KERNEL_OUT_STATE) || k->init != NULL);
+        CHECK(kernel_output_find(k, o->use) != NULL);
     }
 }
 
@@ -587,6 +597,54 @@ static void test_triad(void)
     CHECK(!rejects(k, params_make(k, INT64_C(1) << 40, 0, 0, 1000), NULL));
 }
 
+/* ---- iobench ---------------------------------------------------------- */
+
+/* One domain of iobench at `bytes`: init, then `copy` = perfect I/O (the
+ * written array arrives in the read-back one), `flip` elements damaged;
+ * returns the verdict of one work() pass. */
+static int iobench_round(int64_t bytes, int copy, int64_t flip)
+{
+    const kernel *k = kernel_find("iobench");
+    kernel_params p = params_make(k, bytes, 0, 0, 1);
+    int64_t n = k->extent(&p, 0);
+    kernel_domain d = {.extent = {n, 1}, .nlocal = n};
+    kernel_span sp = {.global = 0, .local = 0, .count = n};
+    void *st = k->create(&p, &d);
+    kernel_array src, dst;
+    kernel_result r;
+    memset(&r, 0, sizeof r);
+    k->init(st, &sp);
+    k->outputs[0].local(st, 0, &src);
+    k->outputs[0].local(st, 1, &dst);
+    if (copy) memcpy(dst.data, src.data, (size_t)n * 8);
+    for (int64_t i = 0; i < flip && i < n; i++)
+        ((uint64_t *)dst.data)[(i * 7919) % n] ^= 1;
+    k->work(st, &sp, &r);
+    int ok = verdict_of(k, &p, &r).ok;
+    memset(&r, 0, sizeof r);
+    k->work(st, &sp, &r); /* work() poisons what it checked: a second pass fails */
+    ok = ok && !verdict_of(k, &p, &r).ok && r.count[0] == (uint64_t)n;
+    k->destroy(st);
+    return ok;
+}
+
+static void test_iobench(void)
+{
+    const kernel *k = kernel_find("iobench");
+    static const int64_t sizes[] = {8, 16, 800, 65536 * 8 + 8, 3 * 65536 * 8};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        CHECK(iobench_round(sizes[i], 1, 0));
+        CHECK(!iobench_round(sizes[i], 1, 1)); /* one wrong element fails */
+        CHECK(!iobench_round(sizes[i], 0, 0)); /* nothing read back fails */
+    }
+    kernel_params p = params_make(k, 1 << 20, 0, 0, 1);
+    kernel_result one = run_single(k, &p, 4096);
+    CHECK(!verdict_of(k, &p, &one).ok); /* no I/O in this simulated driver */
+    CHECK(k->work_units(&p, &one) == 2.0 * (1 << 20));
+    CHECK(rejects(k, params_make(k, 1001, 0, 0, 1), "multiple of 8"));
+    CHECK(rejects(k, params_make(k, (INT64_C(1) << 50) + 8, 0, 0, 1), "2^50"));
+}
+
 int main(void)
 {
     test_registry();
@@ -599,6 +657,7 @@ int main(void)
     test_stencil_tiles();
     test_stencil_verdicts();
     test_triad();
+    test_iobench();
     printf("%d passed, %d failed\n", tests_passed, tests_failed);
     return tests_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

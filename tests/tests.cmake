@@ -1,6 +1,6 @@
 # tests.cmake - the CTest suite (included from CMakeLists.txt).
 # Labels: unit (in-process C tests), cli (bad input), seq/omp/mpi (which
-# drivers a test starts), slow. The asan preset runs everything not labelled mpi.
+# drivers a test starts), io (HDF5), slow. The asan preset runs everything not labelled mpi.
 
 add_executable(test_kernels tests/test_kernels.c)
 target_link_libraries(test_kernels PRIVATE scalekit_kernels)
@@ -8,8 +8,8 @@ target_compile_options(test_kernels PRIVATE ${SCALEKIT_WARNINGS})
 add_test(NAME unit.kernels COMMAND test_kernels)
 
 add_executable(test_drivers tests/test_drivers.c)
-target_link_libraries(test_drivers PRIVATE scalekit_common scalekit_comm_serial
-                      scalekit_par_serial)
+target_link_libraries(test_drivers PRIVATE scalekit_common scalekit_io_${io_for_serial}
+                      scalekit_comm_serial scalekit_par_serial)
 target_compile_options(test_drivers PRIVATE ${SCALEKIT_WARNINGS})
 add_test(NAME unit.drivers COMMAND test_drivers)
 set_tests_properties(unit.kernels unit.drivers PROPERTIES LABELS unit TIMEOUT 300)
@@ -59,5 +59,17 @@ set_tests_properties(runs.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 RUN
 # Layering: which files may touch MPI/OpenMP, and what each driver links.
 add_test(NAME unit.structure
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_structure.py
-                 --source ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:scalekit-seq>)
+                 --source ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:scalekit-seq>
+                 $<$<AND:$<STREQUAL:${io_for_serial},serial>,$<STREQUAL:${io_for_mpi},parallel>>:--expect-hdf5>)
 set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
+
+# HDF5 I/O: images, checkpoint/restart, iobench, async checkpoints, errors.
+# The serial group (seq, omp) also runs in the sanitizer build.
+add_test(NAME io.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_io.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(io.serial PROPERTIES LABELS "io;seq;omp" TIMEOUT 900 PROCESSORS 2)
+add_test(NAME io.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_io.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(io.mpi PROPERTIES LABELS "io;mpi" TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
