@@ -102,6 +102,7 @@ int main(int argc, char **argv)
     char err[512];
     const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     comm_init(&argc, &argv, par_is_threaded());
+    io_init(); /* this thread, and only it, calls HDF5 */
     if (cli_parse(argc, argv, &o, err, sizeof err) != 0 ||
         cli_check_driver(&o, par_is_threaded(), io_available(), err, sizeof err) != 0 ||
         cli_apply_ranks(&o, comm_size(), err, sizeof err) != 0) {

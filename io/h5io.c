@@ -31,6 +31,7 @@ struct io_probe {
     int unused;
 };
 
+void io_init(void) {}
 int io_available(void)
 {
     return 0;
@@ -140,6 +141,7 @@ int io_probe_dataset(io_probe *p, const char *name, kernel_elem t, int ndims, co
 #else /* with HDF5 */
 
 #include <hdf5.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #ifdef SCALEKIT_WITH_MPI
@@ -191,12 +193,23 @@ static void io_check(int ok, const char *file, int line, const char *call)
 }
 #define SK_H5(call) io_check((call) >= 0, __FILE__, __LINE__, #call)
 
+static pthread_t io_owner;
+static int io_owned;
+
+void io_init(void)
+{
+    io_owner = pthread_self();
+    io_owned = 1;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* Every entry point: only the owner thread may be here. */
 static void io_quiet(void)
 {
-    static int done;
-    if (done) return;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    done = 1;
+    if (!io_owned) io_init();
+    SK_CHECK(pthread_equal(io_owner, pthread_self()),
+             "HDF5 called from a second thread (HDF5 here is not thread-safe: only the thread "
+             "that called comm_init() may use io/)");
 }
 
 /* ---- library ------------------------------------------------------------- */
@@ -308,6 +321,7 @@ io_file *io_open(const char *path, io_mode mode)
 
 void io_flush(io_file *f)
 {
+    io_quiet();
     SK_H5(H5Fflush(f->id, H5F_SCOPE_LOCAL));
 #ifndef SCALEKIT_WITH_MPI
     /* The sec2 driver leaves the data in the page cache: sync it. (With
@@ -320,6 +334,7 @@ void io_flush(io_file *f)
 
 void io_close(io_file *f)
 {
+    io_quiet();
     SK_H5(H5Fclose(f->id));
     free(f);
 }
@@ -328,6 +343,7 @@ void io_close(io_file *f)
 
 static void io_attr(io_file *f, const char *name, hid_t type, hsize_t n, const void *buf)
 {
+    io_quiet();
     hid_t space = n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
     hid_t a;
     SK_H5(space);
@@ -482,6 +498,7 @@ static hid_t io_dcpl(const io_file *f, const io_block *b)
 
 void io_write(io_file *f, const io_block *b, io_transfer *t)
 {
+    io_quiet();
     hsize_t dims[2] = {(hsize_t)b->global[0], (hsize_t)b->global[1]};
     hid_t space = H5Screate_simple(b->ndims, dims, NULL), dcpl, dset, fspace, mspace, dxpl;
     SK_H5(space);
@@ -502,6 +519,7 @@ void io_write(io_file *f, const io_block *b, io_transfer *t)
 
 void io_read(io_file *f, const io_block *b, io_transfer *t)
 {
+    io_quiet();
     hid_t dset = H5Dopen2(f->id, b->name, H5P_DEFAULT), fspace, mspace, dxpl;
     SK_H5(dset);
     io_spaces(dset, b, &fspace, &mspace);

@@ -65,6 +65,11 @@ typedef struct io_transfer {
 
 typedef struct io_file io_file;
 
+/* Make the calling thread the only one allowed to call this layer (call it
+ * right after comm_init(), from the same thread); a call from any other
+ * thread then ends the run with a message instead of corrupting HDF5. */
+void io_init(void);
+
 /* 1 when this build has HDF5; then io_library() names it, e.g.
  * "HDF5 1.10.8 (parallel)"; else "none". */
 int io_available(void);
