@@ -496,40 +496,44 @@ static hid_t io_dcpl(const io_file *f, const io_block *b)
     return dcpl;
 }
 
-void io_write(io_file *f, const io_block *b, io_transfer *t)
+/* Move every rank's block between memory and dataset dset, then close it. */
+static void io_transfer_block(const io_file *f, hid_t dset, const io_block *b, int reading,
+                              io_transfer *t)
 {
-    io_quiet();
-    hsize_t dims[2] = {(hsize_t)b->global[0], (hsize_t)b->global[1]};
-    hid_t space = H5Screate_simple(b->ndims, dims, NULL), dcpl, dset, fspace, mspace, dxpl;
-    SK_H5(space);
-    dcpl = io_dcpl(f, b);
-    dset = H5Dcreate2(f->id, b->name, io_native(b->type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    SK_H5(dset);
+    hid_t fspace, mspace, dxpl;
     io_spaces(dset, b, &fspace, &mspace);
     dxpl = io_dxpl(f);
-    SK_H5(H5Dwrite(dset, io_native(b->type), mspace, fspace, dxpl, b->mem.data));
+    if (reading)
+        SK_H5(H5Dread(dset, io_native(b->type), mspace, fspace, dxpl, b->mem.data));
+    else
+        SK_H5(H5Dwrite(dset, io_native(b->type), mspace, fspace, dxpl, b->mem.data));
     io_what_happened(dxpl, t);
     SK_H5(H5Pclose(dxpl));
     SK_H5(H5Sclose(mspace));
     SK_H5(H5Sclose(fspace));
     SK_H5(H5Dclose(dset));
+}
+
+void io_write(io_file *f, const io_block *b, io_transfer *t)
+{
+    io_quiet();
+    hsize_t dims[2] = {(hsize_t)b->global[0], (hsize_t)b->global[1]};
+    hid_t space = H5Screate_simple(b->ndims, dims, NULL), dcpl, dset;
+    SK_H5(space);
+    dcpl = io_dcpl(f, b);
+    dset = H5Dcreate2(f->id, b->name, io_native(b->type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    SK_H5(dset);
     SK_H5(H5Pclose(dcpl));
     SK_H5(H5Sclose(space));
+    io_transfer_block(f, dset, b, 0, t);
 }
 
 void io_read(io_file *f, const io_block *b, io_transfer *t)
 {
     io_quiet();
-    hid_t dset = H5Dopen2(f->id, b->name, H5P_DEFAULT), fspace, mspace, dxpl;
+    hid_t dset = H5Dopen2(f->id, b->name, H5P_DEFAULT);
     SK_H5(dset);
-    io_spaces(dset, b, &fspace, &mspace);
-    dxpl = io_dxpl(f);
-    SK_H5(H5Dread(dset, io_native(b->type), mspace, fspace, dxpl, b->mem.data));
-    io_what_happened(dxpl, t);
-    SK_H5(H5Pclose(dxpl));
-    SK_H5(H5Sclose(mspace));
-    SK_H5(H5Sclose(fspace));
-    SK_H5(H5Dclose(dset));
+    io_transfer_block(f, dset, b, 1, t);
 }
 
 /* ---- probing files ------------------------------------------------------- */

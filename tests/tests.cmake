@@ -65,11 +65,10 @@ set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
 
 # HDF5 I/O: images, checkpoint/restart, iobench, async checkpoints, errors.
 # The serial group (seq, omp) also runs in the sanitizer build.
-add_test(NAME io.serial
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_io.py ${SCALEKIT_TEST_ARGS}
-                 --group serial)
+foreach(group serial mpi)
+  add_test(NAME io.${group}
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_io.py ${SCALEKIT_TEST_ARGS}
+                   --group ${group})
+endforeach()
 set_tests_properties(io.serial PROPERTIES LABELS "io;seq;omp" TIMEOUT 900 PROCESSORS 2)
-add_test(NAME io.mpi
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_io.py ${SCALEKIT_TEST_ARGS}
-                 --group mpi)
 set_tests_properties(io.mpi PROPERTIES LABELS "io;mpi" TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
