@@ -279,14 +279,25 @@ static hid_t io_native(kernel_elem t)
 
 /* ---- files --------------------------------------------------------------- */
 
-static hid_t io_fapl(void)
+/* File access: MPI-IO on every rank (mpio) or the default driver (one rank
+ * or serial); file locks where the file system has them, none where it
+ * does not (many cluster file systems). */
+static hid_t io_fapl_for(int mpio)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     SK_H5(fapl);
+    SK_H5(H5Pset_file_locking(fapl, 1, 1));
 #ifdef SCALEKIT_WITH_MPI
-    SK_H5(H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL));
+    if (mpio) SK_H5(H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL));
+#else
+    (void)mpio;
 #endif
     return fapl;
+}
+
+static hid_t io_fapl(void)
+{
+    return io_fapl_for(1);
 }
 
 static io_file *io_new(const char *path, io_mode mode, io_layout layout)
@@ -551,9 +562,11 @@ io_probe *io_probe_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     p = SK_MALLOC(sizeof *p);
-    p->id = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t fapl = io_fapl_for(0);
+    p->id = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (p->id < 0) io_error_text(hdf, sizeof hdf); /* before the next call clears it */
+    SK_H5(H5Pclose(fapl));
     if (p->id < 0) {
-        io_error_text(hdf, sizeof hdf);
         snprintf(err, errlen, "HDF5 cannot open it (truncated or damaged?): %s", hdf);
         free(p);
         return NULL;
