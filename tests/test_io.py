@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """test_io.py - HDF5 I/O: images, checkpoint/restart, iobench, async, errors.
 
-    test_io.py --bindir DIR --mpiexec PATH --group serial|mpi [--h5diff PATH --h5dump PATH]
+    test_io.py --bindir DIR --mpiexec PATH --group serial|mpi|no-serial-hdf5
+               [--h5diff PATH --h5dump PATH --source DIR --cmake PATH]
 
 serial (scalekit-seq and -omp; the sanitizer build runs it too):
   (a) bad I/O options are usage errors (exit 2, one message, nothing written);
@@ -26,6 +27,10 @@ mpi (scalekit-mpi and -hybrid):
   (l) a corrupted checkpoint ends every rank with the message; kill -9 of an
       MPI job during a checkpoint leaves a usable restart point;
   (m) --async-checkpoint under hybrid 2x2 equals synchronous checkpoints.
+no-serial-hdf5 (a second build, configured as on a cluster with only a
+parallel HDF5):
+  (n) the build says so; scalekit-seq runs compute kernels, links no HDF5
+      and refuses I/O with exit 2 and what to install.
 Last line: "N passed, N failed".
 """
 import os
@@ -548,9 +553,43 @@ def mpi_group(s, args, t):
     async_mpi(s, args, t)
 
 
+# ---- a build that found no serial HDF5 ------------------------------------------------------
+
+def no_serial_hdf5(s, args):
+    """Configure and build scalekit-seq as on a cluster with only a parallel HDF5
+    (-DSCALEKIT_IGNORE_SERIAL_HDF5=ON): the build says so, seq runs compute
+    kernels and refuses I/O with exit 2."""
+    build = s.path("build-no-serial")
+    r = sktest.run([args.cmake, "-S", args.source, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
+                    "-DSCALEKIT_IGNORE_SERIAL_HDF5=ON"], timeout=300)
+    text = r.out + r.err
+    if not s.check(r.rc == 0, "(n) configure without serial HDF5", r.describe()):
+        return
+    s.check("no serial HDF5" in text and "libhdf5-dev" in text,
+            "(n) the build says it found no serial HDF5 and what to install", r.describe())
+    r = sktest.run([args.cmake, "--build", build, "--target", "scalekit-seq", "-j", "2"],
+                   timeout=600)
+    if not s.check(r.rc == 0, "(n) scalekit-seq builds", r.describe()):
+        return
+    args.bindir = build
+    r = sktest.run_driver(args, "seq", ["--kernel", "pi", "--size", "10000", "--reps", "1"])
+    s.check(r.rc == 0, "(n) seq without HDF5 runs a compute kernel", r.describe())
+    ldd = sktest.run(["ldd", sktest.driver_path(build, "seq")], timeout=60)
+    s.check("hdf5" not in ldd.out, "(n) seq links no HDF5", ldd.out)
+    for label, argv in (("--image", MANDEL + ["--image", s.path("n.h5")]),
+                        ("iobench", ["--kernel", "iobench", "--size", "1Mi"])):
+        r = sktest.run_driver(args, "seq", argv)
+        s.check(r.rc == 2 and "without HDF5" in r.err and "libhdf5-dev" in r.err,
+                "(n) seq without HDF5 refuses %s with exit 2 and says why" % label,
+                r.describe())
+    shutil.rmtree(build, ignore_errors=True)
+
+
 def main():
     def extra(p):
-        p.add_argument("--group", required=True, choices=("serial", "mpi"))
+        p.add_argument("--group", required=True, choices=("serial", "mpi", "no-serial-hdf5"))
+        p.add_argument("--source", help="source tree (group no-serial-hdf5)")
+        p.add_argument("--cmake", default="cmake")
         p.add_argument("--h5diff", default=shutil.which("h5diff") or "h5diff")
         p.add_argument("--h5dump", default=shutil.which("h5dump") or "h5dump")
 
@@ -563,8 +602,10 @@ def main():
     t = IO(s, args)
     if args.group == "serial":
         serial_group(s, args, t)
-    else:
+    elif args.group == "mpi":
         mpi_group(s, args, t)
+    else:
+        no_serial_hdf5(s, args)
     s.finish()
 
 

@@ -1,6 +1,6 @@
 # tests.cmake - the CTest suite (included from CMakeLists.txt).
 # Labels: unit (in-process C tests), cli (bad input), seq/omp/mpi (which
-# drivers a test starts), io (HDF5), slow. The asan preset runs everything not labelled mpi.
+# drivers a test starts), io (HDF5), build (configures a second build), slow. The asan preset runs everything not labelled mpi.
 
 add_executable(test_kernels tests/test_kernels.c)
 target_link_libraries(test_kernels PRIVATE scalekit_kernels)
@@ -72,3 +72,10 @@ foreach(group serial mpi)
 endforeach()
 set_tests_properties(io.serial PROPERTIES LABELS "io;seq;omp" TIMEOUT 900 PROCESSORS 2)
 set_tests_properties(io.mpi PROPERTIES LABELS "io;mpi" TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
+# A second build, as on clusters with only a parallel HDF5 (label build: the
+# sanitizer preset skips it, it is not about the sanitized binaries).
+add_test(NAME io.no_serial_hdf5
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_io.py ${SCALEKIT_TEST_ARGS}
+                 --group no-serial-hdf5 --source ${CMAKE_SOURCE_DIR} --cmake ${CMAKE_COMMAND})
+set_tests_properties(io.no_serial_hdf5 PROPERTIES LABELS "io;seq;build" TIMEOUT 900
+                     PROCESSORS 2)
