@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
+
 /* One dimension's face buffers (low side 0, high side 1) and their sizes. */
 typedef struct comm_faces {
     char *send[2], *recv[2];
@@ -70,7 +72,7 @@ void comm_init(int *argc, char ***argv, int want_threads)
     int provided = MPI_THREAD_SINGLE;
     int asked = want_threads ? MPI_THREAD_FUNNELED : MPI_THREAD_SINGLE;
     if (MPI_Init_thread(argc, argv, asked, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "scalekit: MPI_Init_thread failed; is this started by mpirun/srun?\n");
+        msg_print("MPI_Init_thread failed; is this started by mpirun/srun?");
         exit(1);
     }
     SK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
@@ -296,7 +298,7 @@ void comm_halo_exchange(const comm_halo *h)
 
 _Noreturn void comm_abort(int code, const char *msg)
 {
-    if (msg != NULL && msg[0] != '\0') fprintf(stderr, "scalekit: %s\n", msg);
+    if (msg != NULL && msg[0] != '\0') msg_print("%s", msg);
     fflush(stdout);
     fflush(stderr);
 #ifdef SCALEKIT_WITH_MPI

@@ -15,6 +15,7 @@
 #include "comm.h"
 #include "decomp.h"
 #include "halo.h"
+#include "msg.h"
 #include "par.h"
 #include "runio.h"
 
@@ -201,11 +202,10 @@ static int run_decompose(run_ctx *c, run_report *rep)
     if (c->dom.extent[0] < (int64_t)rep->pdims[0] * k->halo ||
         c->dom.extent[1] < (int64_t)rep->pdims[1] * k->halo) {
         if (rank == 0)
-            fprintf(stderr,
-                    "scalekit: %s: a %lldx%lld grid cannot be cut into %dx%d tiles of at least "
-                    "%d row(s) and col(s); use fewer ranks or a larger --size\n",
-                    k->name, (long long)c->dom.extent[0], (long long)c->dom.extent[1],
-                    rep->pdims[0], rep->pdims[1], k->halo);
+            msg_print("%s: a %lldx%lld grid cannot be cut into %dx%d tiles of at least "
+                      "%d row(s) and col(s); use fewer ranks or a larger --size",
+                      k->name, (long long)c->dom.extent[0], (long long)c->dom.extent[1],
+                      rep->pdims[0], rep->pdims[1], k->halo);
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
@@ -223,11 +223,10 @@ static int run_check_memory(const run_ctx *c)
     comm_max_double(need, 1);
     if (comm_all(have <= 0.0 || need[0] * local_ranks <= 0.9 * have)) return CLI_EXIT_OK;
     if (comm_rank() == 0)
-        fprintf(stderr,
-                "scalekit: %s at this --size needs up to %.2f GiB per rank, more than 90%% of "
-                "a node's memory holds for the ranks placed on it (rank 0's node: %d rank(s), "
-                "%.2f GiB); use a smaller --size or more nodes\n",
-                c->k->name, need[0] / 1073741824.0, local_ranks, have / 1073741824.0);
+        msg_print("%s at this --size needs up to %.2f GiB per rank, more than 90%% of "
+                  "a node's memory holds for the ranks placed on it (rank 0's node: %d rank(s), "
+                  "%.2f GiB); use a smaller --size or more nodes",
+                  c->k->name, need[0] / 1073741824.0, local_ranks, have / 1073741824.0);
     return CLI_EXIT_USAGE;
 }
 
@@ -237,10 +236,9 @@ static void run_setup_state(run_ctx *c)
     c->state = c->k->create(&c->opt->params, &c->dom);
     if (!comm_all(c->state != NULL)) {
         if (comm_rank() == 0)
-            fprintf(stderr,
-                    "scalekit: %s: out of memory creating the kernel state; use a "
-                    "smaller --size\n",
-                    c->k->name);
+            msg_print("%s: out of memory creating the kernel state; use a "
+                      "smaller --size",
+                      c->k->name);
         comm_abort(1, NULL);
     }
     runio_bind(&c->io, c->state);

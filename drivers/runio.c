@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "comm.h"
+#include "msg.h"
 
 static io_mode runio_mode(const runio *io)
 {
@@ -34,7 +35,8 @@ static io_layout runio_layout(const runio *io)
 
 static int runio_bad(char *err, size_t errlen, const char *opt, const char *path, const char *why)
 {
-    snprintf(err, errlen, "%s %s: %s", opt, path, why);
+    char q[MSG_QUOTE_SIZE];
+    snprintf(err, errlen, "%s %s: %s", opt, msg_quote(path, q, sizeof q), why);
     return -1;
 }
 
@@ -173,8 +175,7 @@ int runio_restart(runio *io, void (*reinit)(void *), void *ctx)
     char path[IOFILE_PATH + 32], err[512];
     runio_find_candidates(io, &c);
     if (c.n == 0 && comm_rank() == 0)
-        fprintf(stderr, "scalekit: --restart %s: no checkpoints (ckpt-ITERATION.h5) in it\n",
-                io->o->restart);
+        msg_print("--restart %s: no checkpoints (ckpt-ITERATION.h5) in it", io->o->restart);
     for (int i = 0; i < c.n; i++) {
         io_block b;
         int64_t it = 0;
@@ -186,17 +187,16 @@ int runio_restart(runio *io, void (*reinit)(void *), void *ctx)
             io->start = it;
             snprintf(io->restart_file, sizeof io->restart_file, "%s", path);
             if (comm_rank() == 0)
-                fprintf(stderr, "scalekit: restarting from %s (iteration %lld%s)\n", path,
-                        (long long)it, i > 0 ? ", the newest valid checkpoint" : "");
+                msg_print("restarting from %s (iteration %lld%s)", path, (long long)it,
+                          i > 0 ? ", the newest valid checkpoint" : "");
             return CLI_EXIT_OK;
         }
         if (comm_rank() == 0)
-            fprintf(stderr, "scalekit: checkpoint %s: %s%s\n", path, err,
-                    i + 1 < c.n ? "; trying the next older one" : "");
+            msg_print("checkpoint %s: %s%s", path, err,
+                      i + 1 < c.n ? "; trying the next older one" : "");
     }
     if (comm_rank() == 0 && c.is_dir && c.n > 0)
-        fprintf(stderr, "scalekit: --restart %s: no valid checkpoint to restart from\n",
-                io->o->restart);
+        msg_print("--restart %s: no valid checkpoint to restart from", io->o->restart);
     return CLI_EXIT_FAIL;
 }
 
@@ -219,8 +219,7 @@ void runio_prepare(runio *io)
                             sizeof err) != 0 ||
         it != io->start) {
         if (comm_rank() == 0)
-            fprintf(stderr, "scalekit: checkpoint %s changed during the run: %s\n",
-                    io->restart_file, err);
+            msg_print("checkpoint %s changed during the run: %s", io->restart_file, err);
         comm_abort(1, NULL);
     }
 }

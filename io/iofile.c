@@ -30,6 +30,7 @@
 
 #include "build_info.h"
 #include "comm.h"
+#include "msg.h"
 #include "version.h"
 
 static const char *const iofile_step_names[] = {"open",     "write", "checksum", "flush",
@@ -109,9 +110,7 @@ static void iofile_hook_stall(const iofile_writer *w, iofile_step step)
     if (len != strlen(name) || strncmp(spec, name, len) != 0) return;
     if (colon != NULL && strtoll(colon + 1, NULL, 10) != w->meta.iteration) return;
     if (comm_rank() == 0) {
-        fprintf(stderr, "scalekit: test hook: stalled before '%s' of %s\n", name,
-                w->atomic ? w->tmp : w->path);
-        fflush(stderr);
+        msg_print("test hook: stalled before '%s' of %s", name, w->atomic ? w->tmp : w->path);
     }
     for (int i = 0; i < 600; i++) /* the test kills us long before this ends */
         usleep(500000);

@@ -180,6 +180,12 @@ typedef struct kernel {
      * rate. May use the result (e.g. total escape iterations). */
     double (*work_units)(const kernel_params *p, const kernel_result *r);
 
+    /* Optional: rough, conservative (rather high than low) seconds one run
+     * (all iterations, without verification) takes on one core at params p,
+     * from the kernel's cost model and measured rates. Drivers divide it
+     * over their workers and warn before a run that would take more than a
+     * few minutes. NULL: no estimate, no warning. */
+    double (*est_seconds)(const kernel_params *p);
     /* Optional: what this kernel can write through io/ (HDF5), a table
      * ended by an entry whose name is NULL; NULL when it writes nothing.
      * A KERNEL_OUT_STATE output must hold everything iterations change, so

@@ -4,16 +4,21 @@
  * timing statistics. Runs in one process with the serial comm/par layers.
  * Last line: "N passed, N failed".
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "decomp.h"
 #include "harness.h"
 #include "json.h"
+#include "jsonl.h"
+#include "msg.h"
 
 static int passed, failed;
 
@@ -145,6 +150,14 @@ static void test_parse_size(void)
     CHECK(cli_parse_size("x10", v, 3) == -1);
     CHECK(cli_parse_size("10xx2", v, 3) == -1);
     CHECK(cli_parse_size("", v, 3) == -1);
+    /* Too large is told apart from malformed. */
+    CHECK(cli_parse_count("99999999999999999999", v) == CLI_NUM_TOO_LARGE);
+    CHECK(cli_parse_count("1e400", v) == CLI_NUM_TOO_LARGE);
+    CHECK(cli_parse_count("10000000000G", v) == CLI_NUM_TOO_LARGE);
+    CHECK(cli_parse_count("99999999999999999999q", v) == CLI_NUM_BAD);
+    CHECK(cli_parse_count("1e-400", v) == CLI_NUM_BAD);
+    CHECK(cli_parse_size("10x99999999999999999999", v, 3) == CLI_NUM_TOO_LARGE);
+    CHECK(cli_parse_size("10x99999999999999999999xq", v, 3) == CLI_NUM_BAD);
 }
 
 static int parse(const char *line, cli_options *o, char *err, size_t n)
@@ -186,6 +199,164 @@ static void test_cli(void)
     CHECK(parse("--kernel stencil --decomp cyclic", &o, err, sizeof err) != 0);
     CHECK(parse("--kernel pi --schedule dynamic,0", &o, err, sizeof err) != 0);
     CHECK(parse("", &o, err, sizeof err) != 0 && strstr(err, "--kernel"));
+}
+
+/* parse() must fail with a message containing every one of the needles. */
+static int refused(const char *line, const char *n1, const char *n2)
+{
+    cli_options o;
+    char err[512] = "";
+    int ok = parse(line, &o, err, sizeof err) != 0 && strstr(err, n1) != NULL &&
+             (n2 == NULL || strstr(err, n2) != NULL);
+    if (!ok) fprintf(stderr, "  for '%s' the message was '%s'\n", line, err);
+    return ok;
+}
+
+static void test_cli_messages(void)
+{
+    cli_options o;
+    char err[512];
+    /* An unknown option is unknown wherever it stands, even last. */
+    CHECK(refused("--kernel pi --x", "unknown option '--x'", NULL));
+    CHECK(refused("--kernel pi --", "unknown option '--'", NULL));
+    CHECK(refused("--x --kernel pi", "unknown option '--x'", NULL));
+    CHECK(refused("--kernel pi --size", "--size needs a value", NULL));
+    /* Numbers beyond their option's range say so, with value and limit. */
+    CHECK(refused("--kernel pi --reps 1e9", "--reps '1e9' is too large", "100000"));
+    CHECK(refused("--kernel pi --warmup 100001", "--warmup '100001' is too large", "100000"));
+    CHECK(refused("--kernel pi --iters 99999999999999999999", "too large", "9223372036854775807"));
+    CHECK(refused("--kernel pi --size 99999999999999999999", "--size '99999999999999999999' is too",
+                  "9223372036854775807"));
+    CHECK(refused("--kernel pi --schedule static,3000000000", "chunk '3000000000' is too large",
+                  "2147483647"));
+    CHECK(refused("--kernel primes --size 1e13", "10000000000000", "limit is N <= 1000000000000"));
+    CHECK(refused("--kernel pi --reps abc", "--reps 'abc' is not a whole number", NULL));
+    /* Did you mean. */
+    CHECK(refused("--kernel prime", "did you mean 'primes'?", NULL));
+    CHECK(refused("--kernel stencl", "did you mean 'stencil'?", NULL));
+    CHECK(refused("--kernel mandel", "did you mean 'mandelbrot'?", NULL));
+    CHECK(refused("--kernel zzzzzz", "unknown kernel 'zzzzzz'", NULL));
+    CHECK(parse("--kernel zzzzzz", &o, err, sizeof err) != 0 && !strstr(err, "did you mean"));
+    CHECK(refused("--kernal pi", "did you mean --kernel?", NULL));
+    CHECK(refused("--kernel pi --rep 3", "did you mean --reps?", NULL));
+    CHECK(refused("-kernel pi", "did you mean --kernel?", NULL));
+    CHECK(refused("--kernel pi --size smal", "did you mean 'small'?", NULL));
+    /* A repeated value option is an error, whatever its form. */
+    CHECK(
+        refused("--kernel pi --kernel primes", "--kernel given twice ('pi', then 'primes')", NULL));
+    CHECK(refused("--kernel pi --size 10 --size=20", "--size given twice", NULL));
+    CHECK(refused("--kernel pi --output a --output b", "--output given twice", NULL));
+    CHECK(refused("--kernel pi --reps 1 --reps 1", "--reps given twice", NULL));
+}
+
+static void test_cli_long_values(void)
+{
+    static char line[2048], err[512];
+    cli_options o;
+    char big[1001];
+    memset(big, 'k', 1000);
+    big[1000] = '\0';
+    snprintf(line, sizeof line, "--kernel %s", big);
+    CHECK(parse(line, &o, err, sizeof err) != 0 && strlen(err) < 200 && strstr(err, "...") &&
+          strstr(err, "' (--list shows them all)"));
+    snprintf(line, sizeof line, "--kernel pi --size %s", big);
+    CHECK(parse(line, &o, err, sizeof err) != 0 && strlen(err) < 200 &&
+          strstr(err, "' is empty or too long"));
+    snprintf(line, sizeof line, "--kernel pi --%s", big);
+    CHECK(parse(line, &o, err, sizeof err) != 0 && strlen(err) < 200 &&
+          strstr(err, "(see --help)"));
+    snprintf(line, sizeof line, "--kernel pi %s", big);
+    CHECK(parse(line, &o, err, sizeof err) != 0 && strlen(err) < 200 &&
+          strstr(err, "' (options start with --"));
+}
+
+static void test_msg_quote(void)
+{
+    char q[MSG_QUOTE_SIZE], big[300];
+    CHECK(strcmp(msg_quote("abc", q, sizeof q), "'abc'") == 0);
+    CHECK(strcmp(msg_quote(NULL, q, sizeof q), "''") == 0);
+    CHECK(strcmp(msg_quote("a\nb", q, sizeof q), "'a?b'") == 0);
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    big[sizeof big - 2] = 'Z'; /* the tail survives the cut */
+    msg_quote(big, q, sizeof q);
+    CHECK(strlen(q) == MSG_VALUE_MAX + 2 && strstr(q, "...") && q[strlen(q) - 2] == 'Z' &&
+          q[strlen(q) - 1] == '\'');
+}
+
+static void test_check_threads(void)
+{
+    char err[256];
+    CHECK(cli_check_threads(NULL, 2, err, sizeof err) == 0);
+    CHECK(cli_check_threads("2", 2, err, sizeof err) == 0);
+    CHECK(cli_check_threads(" 3 ", 2, err, sizeof err) == 0);
+    CHECK(cli_check_threads("64", 1, err, sizeof err) == 0); /* issue 10: 64 threads, few CPUs */
+    CHECK(cli_check_threads("128", 2, err, sizeof err) == 0);
+    CHECK(cli_check_threads("129", 2, err, sizeof err) != 0 && strstr(err, "limit is 128"));
+    CHECK(cli_check_threads("99999999999999999999999", 2, err, sizeof err) != 0 &&
+          strstr(err, "too large"));
+    CHECK(cli_check_threads("0", 2, err, sizeof err) != 0 && strstr(err, "OMP_NUM_THREADS='0'"));
+    CHECK(cli_check_threads("abc", 2, err, sizeof err) != 0);
+    CHECK(cli_check_threads("-2", 2, err, sizeof err) != 0);
+    CHECK(cli_check_threads("2x", 2, err, sizeof err) != 0);
+    CHECK(cli_check_threads("", 2, err, sizeof err) != 0 && strstr(err, "empty"));
+    CHECK(cli_check_threads("2,1", 2, err, sizeof err) != 0 && strstr(err, "nested"));
+}
+
+/* The file's contents, or "" (static buffer). */
+static const char *slurp(const char *path)
+{
+    static char buf[4096];
+    FILE *f = fopen(path, "rb");
+    size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f != NULL) fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void test_jsonl(void)
+{
+    char path[] = "/tmp/scalekit-test-jsonl-XXXXXX", err[256];
+    jsonl_file f = JSONL_FILE_INIT;
+    struct rlimit old, small;
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return;
+    /* A last line without newline gets one: records start on a line of their own. */
+    CHECK(write(fd, "{\"a\":1}", 7) == 7);
+    close(fd);
+    CHECK(jsonl_open(&f, path, err, sizeof err) == 0 && !f.created);
+    CHECK(jsonl_write(&f, "{\"b\":2}", err, sizeof err) == 0);
+    CHECK(jsonl_write(&f, "{\"c\":3}", err, sizeof err) == 0);
+    CHECK(strcmp(slurp(path), "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n") == 0);
+    /* A short write (file size limit) is rolled back, leading newline and all. */
+    CHECK(truncate(path, 7) == 0);
+    CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    small = old;
+    small.rlim_cur = 12;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    CHECK(jsonl_write(&f, "{\"long\":\"record\"}", err, sizeof err) != 0);
+    CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(strcmp(slurp(path), "{\"a\":1}") == 0);
+    jsonl_close(&f, 1);
+    CHECK(access(path, F_OK) == 0); /* not created here: never removed */
+    unlink(path);
+    /* A file created in vain is removed again; one with a record is kept. */
+    CHECK(jsonl_open(&f, path, err, sizeof err) == 0 && f.created);
+    jsonl_close(&f, 1);
+    CHECK(access(path, F_OK) != 0);
+    CHECK(jsonl_open(&f, path, err, sizeof err) == 0 &&
+          jsonl_write(&f, "{}", err, sizeof err) == 0);
+    jsonl_close(&f, 1);
+    CHECK(strcmp(slurp(path), "{}\n") == 0);
+    unlink(path);
+    /* Opening fails fast where a record could not be written. */
+    CHECK(jsonl_open(&f, "/tmp", err, sizeof err) != 0 && f.fd < 0);
+    CHECK(jsonl_open(&f, "/nonexistent-dir/x.jsonl", err, sizeof err) != 0 &&
+          strstr(err, "create"));
+    CHECK(jsonl_open(&f, "", err, sizeof err) != 0);
 }
 
 static void test_json(void)
@@ -232,6 +403,11 @@ int main(void)
     test_parse_count();
     test_parse_size();
     test_cli();
+    test_cli_messages();
+    test_cli_long_values();
+    test_msg_quote();
+    test_check_threads();
+    test_jsonl();
     test_json();
     test_stats();
     printf("%d passed, %d failed\n", passed, failed);

@@ -645,6 +645,39 @@ static void test_iobench(void)
     CHECK(rejects(k, params_make(k, (INT64_C(1) << 50) + 8, 0, 0, 1), "2^50"));
 }
 
+/* ---- run-time estimates ------------------------------------------------ */
+
+/* est_seconds() is conservative: at each preset it lies between the
+ * single-thread time measured on the development VM (documented next to the
+ * presets) and 5 times that, and sizes of days say so. */
+static void test_estimates(void)
+{
+    static const struct {
+        const char *name;
+        double seconds[KERNEL_PRESETS];
+    } measured[] = {
+        {"primes", {0.21, 2.0, 20.4}},   {"pi", {0.19, 1.9, 19.5}},
+        {"mandelbrot", {0.20, 2.2, 21}}, {"stencil", {0.18, 1.8, 22.8}},
+        {"triad", {0.15, 2.2, 11.6}},
+    };
+    for (size_t i = 0; i < sizeof measured / sizeof measured[0]; i++) {
+        const kernel *k = kernel_find(measured[i].name);
+        CHECK(k != NULL && k->est_seconds != NULL);
+        if (k == NULL || k->est_seconds == NULL) continue;
+        for (int p = 0; p < KERNEL_PRESETS; p++) {
+            kernel_params q = {.iters = 0};
+            memcpy(q.size, k->presets[p], sizeof q.size);
+            kernel_params_fill(k, &q);
+            double est = k->est_seconds(&q), t = measured[i].seconds[p];
+            CHECK(est >= t && est <= 5.0 * t);
+        }
+    }
+    CHECK(kernel_find("primes")->est_seconds(
+              &(kernel_params){.size = {INT64_C(1000000000000)}, .iters = 1}) > 86400.0);
+    CHECK(kernel_find("pi")->est_seconds(
+              &(kernel_params){.size = {INT64_C(1000000000000000000)}, .iters = 1}) > 86400.0);
+}
+
 int main(void)
 {
     test_registry();
@@ -657,6 +690,7 @@ int main(void)
     test_stencil_tiles();
     test_stencil_verdicts();
     test_triad();
+    test_estimates();
     test_iobench();
     printf("%d passed, %d failed\n", tests_passed, tests_failed);
     return tests_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
