@@ -436,7 +436,7 @@ static const char *cli_kernels_with(unsigned use, char *buf, size_t n)
     size_t len = 0;
     buf[0] = '\0';
     for (size_t i = 0; kernel_at(i) != NULL && len < n; i++)
-        if (kernel_output_find(kernel_at(i), use) != NULL)
+        if (kernel_at(i)->output_uses & use)
             len +=
                 (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "", kernel_at(i)->name);
     return buf;
@@ -445,7 +445,7 @@ static const char *cli_kernels_with(unsigned use, char *buf, size_t n)
 int cli_wants_io(const cli_options *o)
 {
     return o->image != NULL || o->ckpt_every > 0 || o->restart != NULL ||
-           (o->kern != NULL && kernel_output_find(o->kern, KERNEL_OUT_ROUNDTRIP) != NULL);
+           (o->kern != NULL && (o->kern->output_uses & KERNEL_OUT_ROUNDTRIP));
 }
 
 /* Which kernels and option combinations the I/O options make sense for. */
@@ -453,9 +453,9 @@ static int cli_finish_io(const cli_options *o, char *err, size_t errlen)
 {
     const kernel *k = o->kern;
     char names[160];
-    int roundtrip = kernel_output_find(k, KERNEL_OUT_ROUNDTRIP) != NULL;
-    int state = kernel_output_find(k, KERNEL_OUT_STATE) != NULL;
-    if (o->image != NULL && kernel_output_find(k, KERNEL_OUT_IMAGE) == NULL)
+    int roundtrip = (k->output_uses & KERNEL_OUT_ROUNDTRIP) != 0;
+    int state = (k->output_uses & KERNEL_OUT_STATE) != 0;
+    if (o->image != NULL && !(k->output_uses & KERNEL_OUT_IMAGE))
         return cli_error(err, errlen, "--image: kernel %s writes no image (kernels that do: %s)",
                          k->name, cli_kernels_with(KERNEL_OUT_IMAGE, names, sizeof names));
     if ((o->ckpt_every > 0 || o->restart != NULL) && !state)

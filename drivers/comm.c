@@ -125,6 +125,18 @@ int comm_ranks_on_node(void)
     return n;
 }
 
+int comm_node_gather(const void *mine, void *all, size_t n)
+{
+    MPI_Comm node;
+    int me = 0;
+    SK_CHECK(n <= (size_t)0x7fffffff, "comm_node_gather: message too large");
+    SK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+    SK_MPI(MPI_Comm_rank(node, &me));
+    SK_MPI(MPI_Gather(mine, (int)n, MPI_BYTE, all, (int)n, MPI_BYTE, 0, node));
+    SK_MPI(MPI_Comm_free(&node));
+    return me;
+}
+
 void comm_sum_u64(uint64_t *v, int n)
 {
     SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD));
@@ -138,6 +150,11 @@ void comm_sum_double(double *v, int n)
 void comm_max_double(double *v, int n)
 {
     SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+}
+
+void comm_max_u64(uint64_t *v, int n)
+{
+    SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD));
 }
 
 void comm_min_double(double *v, int n)
@@ -225,6 +242,11 @@ int comm_ranks_on_node(void)
 {
     return 1;
 }
+int comm_node_gather(const void *mine, void *all, size_t n)
+{
+    if (n > 0) memmove(all, mine, n);
+    return 0;
+}
 void comm_sum_u64(uint64_t *v, int n)
 {
     (void)v, (void)n;
@@ -238,6 +260,10 @@ void comm_max_double(double *v, int n)
     (void)v, (void)n;
 }
 void comm_min_double(double *v, int n)
+{
+    (void)v, (void)n;
+}
+void comm_max_u64(uint64_t *v, int n)
 {
     (void)v, (void)n;
 }

@@ -158,7 +158,7 @@ static int main_run(const cli_options *o, jsonl_file *out, int argc, char **argv
     ctx.oversubscribed =
         layout_oversubscribed(ctx.oversubscribed_msg, sizeof ctx.oversubscribed_msg);
     if (o->layout) {
-        layout_sample(&layout);
+        layout_sample(&layout, ctx.oversubscribed);
         ctx.layout = &layout;
         if (comm_rank() == 0) layout_print(&layout);
     }

@@ -32,7 +32,6 @@ typedef struct run_ctx {
     kernel_result local;    /* this rank's result of the last iteration */
     kernel_result combined; /* the last run's result over all ranks */
     runio io;               /* images, checkpoints, restarts, iobench */
-    runio_place place;      /* this rank's rows, for io/ */
 } run_ctx;
 
 /* Combine a rank's result over all ranks (the kernel_result rules). */
@@ -138,32 +137,20 @@ static double run_once(void *ctx)
     return compute;
 }
 
-/* This rank's rows as spans for io/: the items merged where they are
- * contiguous (a block deal becomes one span, a cyclic deal one per block). */
-static void run_place(run_ctx *c)
+/* Rank 0: say that no rank grid fits and which rank counts would. */
+static void run_refuse_tiling(const run_ctx *c, int size)
 {
-    runio_place *pl = &c->place;
-    memset(pl, 0, sizeof *pl);
-    if (c->k->dims == 2) {
-        pl->spans = SK_MALLOC(sizeof *pl->spans);
-        pl->rows = c->dom.hi[0] - c->dom.lo[0];
-        pl->spans[0] = (kernel_span){.global = c->dom.lo[0], .local = 0, .count = pl->rows};
-        pl->nspans = pl->rows > 0;
-        pl->col0 = c->dom.lo[1];
-        pl->cols = c->dom.hi[1] - c->dom.lo[1];
-        return;
-    }
-    pl->spans = SK_MALLOC((size_t)(c->nitems > 0 ? c->nitems : 1) * sizeof *pl->spans);
-    for (int64_t i = 0; i < c->nitems; i++) {
-        kernel_span s, *last = pl->nspans ? &pl->spans[pl->nspans - 1] : NULL;
-        run_span(c, i, &s);
-        if (last != NULL && last->global + last->count == s.global &&
-            last->local + last->count == s.local)
-            last->count += s.count;
-        else
-            pl->spans[pl->nspans++] = s;
-        pl->rows += s.count;
-    }
+    char fits[160];
+    const int64_t *n = c->dom.extent;
+    decomp_dims_text(n[0], n[1], c->k->halo,
+                     size < 8      ? 16
+                     : size < 2048 ? 2 * size
+                                   : 4096,
+                     fits, sizeof fits);
+    msg_print("%s: a %lldx%lld grid cannot be cut into %d tiles of at least %d row(s) and "
+              "col(s) each (no rank grid px x py = %d fits); rank counts that fit: %s; or use a "
+              "larger --size",
+              c->k->name, (long long)n[0], (long long)n[1], size, c->k->halo, size, fits);
 }
 
 static int run_decompose(run_ctx *c, run_report *rep)
@@ -188,7 +175,12 @@ static int run_decompose(run_ctx *c, run_report *rep)
         return CLI_EXIT_OK;
     }
     c->dom.extent[1] = k->extent(p, 1);
-    decomp_2d_init(&c->d2, c->dom.extent[0], c->dom.extent[1], rank, size);
+    /* Every tile must own at least `halo` rows and cols, or the neighbour
+     * chain of the exchange breaks. All ranks reach the same verdict. */
+    if (decomp_2d_init(&c->d2, c->dom.extent[0], c->dom.extent[1], k->halo, rank, size) != 0) {
+        if (rank == 0) run_refuse_tiling(c, size);
+        return CLI_EXIT_USAGE;
+    }
     for (int a = 0; a < 2; a++) {
         c->dom.lo[a] = c->d2.lo[a];
         c->dom.hi[a] = c->d2.hi[a];
@@ -197,17 +189,6 @@ static int run_decompose(run_ctx *c, run_report *rep)
     snprintf(rep->decomp, sizeof rep->decomp, "%dx%d tiles", rep->pdims[0], rep->pdims[1]);
     c->nitems = (c->dom.hi[0] - c->dom.lo[0] + k->grain - 1) / k->grain;
     c->dom.nlocal = (c->dom.hi[0] - c->dom.lo[0]) * (c->dom.hi[1] - c->dom.lo[1]);
-    /* Every tile must own at least `halo` rows and cols, or the neighbour
-     * chain of the exchange breaks. All ranks compute the same answer. */
-    if (c->dom.extent[0] < (int64_t)rep->pdims[0] * k->halo ||
-        c->dom.extent[1] < (int64_t)rep->pdims[1] * k->halo) {
-        if (rank == 0)
-            msg_print("%s: a %lldx%lld grid cannot be cut into %dx%d tiles of at least "
-                      "%d row(s) and col(s); use fewer ranks or a larger --size",
-                      k->name, (long long)c->dom.extent[0], (long long)c->dom.extent[1],
-                      rep->pdims[0], rep->pdims[1], k->halo);
-        return CLI_EXIT_USAGE;
-    }
     return CLI_EXIT_OK;
 }
 
@@ -249,27 +230,82 @@ static void run_setup_state(run_ctx *c)
     }
 }
 
+/* Collective: reduce the kernel's verify output over all ranks (sum, count,
+ * range) and collect the elements at the sampled indices: every rank adds
+ * what it holds, so an index held twice or never shows in `holders`. */
+static void run_sample(const run_ctx *c, kernel_sampled *s)
+{
+    kernel_output o;
+    uint64_t acc[2 + 2 * KERNEL_MAX_SAMPLES], range[2];
+    int64_t n;
+    kernel_sampled_begin(s, c->k, &c->opt->params);
+    SK_CHECK(kernel_verify_output(c->k, c->state, &o) == 0,
+             "a kernel's verify_output must name one of its 1-D integer outputs");
+    kernel_sampled_add(s, &o);
+    n = s->n;
+    acc[0] = s->sum;
+    acc[1] = (uint64_t)s->held;
+    for (int64_t j = 0; j < n; j++) {
+        acc[2 + j] = s->value[j];
+        acc[2 + n + j] = (uint64_t)s->holders[j];
+    }
+    range[0] = s->max;
+    range[1] = ~s->min; /* max of the complements: the min */
+    comm_sum_u64(acc, (int)(2 + 2 * n));
+    comm_max_u64(range, 2);
+    s->sum = acc[0];
+    s->held = (int64_t)acc[1];
+    for (int64_t j = 0; j < n; j++) {
+        s->value[j] = acc[2 + j];
+        s->holders[j] = (int64_t)acc[2 + n + j];
+    }
+    s->max = range[0];
+    s->min = ~range[1];
+}
+
+/* Rank 0, test hook (see README): SCALEKIT_TEST_CORRUPT_RESULT=1 perturbs
+ * the combined result, wrong for every kernel and size; =row perturbs one
+ * sampled element, its output's sum and the total alike (a wrong element
+ * summed consistently), for kernels verified by sampling. */
+static void run_corrupt(kernel_result *r, kernel_sampled *s)
+{
+    const char *how = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
+    if (how == NULL) return;
+    if (strcmp(how, "row") == 0 && s != NULL && s->n > 0) {
+        s->value[0] += 1;
+        s->sum += 1;
+        r->count[0] += 1;
+    } else if (strcmp(how, "1") == 0 || strcmp(how, "row") == 0) {
+        r->count[0] = 2 * r->count[0] + 1;
+        r->sum[0] += 1.0;
+        r->max[0] += 1.0;
+    }
+}
+
 /* Verify the last run's combined result (after finish(), if the kernel has
  * one) on rank 0 and share the verdict. */
 static void run_verify(run_ctx *c, run_report *rep)
 {
     kernel_result *r = &rep->result;
+    kernel_sampled sampled, *s = NULL;
     if (c->k->finish != NULL) {
         par_for(c->nitems, &c->opt->schedule, run_item_finish, c, &c->local);
         run_combine(&c->local, &c->combined);
+    }
+    if (c->k->verify_output != NULL) {
+        s = &sampled;
+        run_sample(c, s);
     }
     *r = c->combined;
     memset(&rep->verdict, 0, sizeof rep->verdict);
     kernel_params done = c->opt->params; /* a restarted run does fewer iterations */
     done.iters -= c->io.start;
     if (comm_rank() == 0) {
-        const char *corrupt = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
-        if (corrupt != NULL && strcmp(corrupt, "1") == 0) { /* test hook, see README */
-            r->count[0] = 2 * r->count[0] + 1;              /* wrong for every kernel and size */
-            r->sum[0] += 1.0;
-            r->max[0] += 1.0;
-        }
-        c->k->verify(&c->opt->params, r, &rep->verdict);
+        run_corrupt(r, s);
+        if (s != NULL)
+            c->k->verify_sampled(&c->opt->params, r, s, &rep->verdict);
+        else
+            c->k->verify(&c->opt->params, r, &rep->verdict);
     }
     comm_bcast(&rep->verdict.ok, sizeof rep->verdict.ok);
     rep->work_units = c->k->work_units(&done, r);
@@ -295,8 +331,7 @@ int run_kernel(const cli_options *o, run_report *rep)
     rep->items_min = rep->items_max = (double)c.nitems;
     comm_min_double(&rep->items_min, 1);
     comm_max_double(&rep->items_max, 1);
-    run_place(&c);
-    runio_setup(&c.io, o, &c.place, rep->decomp, run_model());
+    runio_setup(&c.io, o, rep->decomp, run_model());
     run_setup_state(&c);
     if (o->restart != NULL) rc = runio_restart(&c.io, run_init_state, &c);
     if (rc == CLI_EXIT_OK) {
@@ -305,7 +340,6 @@ int run_kernel(const cli_options *o, run_report *rep)
         runio_summarize(&c.io, &rep->timing, &rep->io);
     }
     runio_free(&c.io);
-    free(c.place.spans);
     if (c.k->destroy != NULL) c.k->destroy(c.state);
     return rc;
 }

@@ -70,25 +70,20 @@ int runio_check_paths(const cli_options *o, char *err, size_t errlen)
     }
     if (o->restart != NULL && stat(o->restart, &st) != 0)
         return runio_bad(err, errlen, "--restart", o->restart, strerror(errno));
-    if (o->kern != NULL && kernel_output_find(o->kern, KERNEL_OUT_ROUNDTRIP) != NULL)
+    if (o->kern != NULL && (o->kern->output_uses & KERNEL_OUT_ROUNDTRIP))
         return runio_writable_dir("--io-dir", o->io_dir ? o->io_dir : ".", err, errlen);
     return 0;
 }
 
 /* ---- set-up -------------------------------------------------------------- */
 
-void runio_setup(runio *io, const cli_options *o, const runio_place *place, const char *decomp,
-                 const char *model)
+void runio_setup(runio *io, const cli_options *o, const char *decomp, const char *model)
 {
     memset(io, 0, sizeof *io);
     io->o = o;
     io->k = o->kern;
     io->active = cli_wants_io(o);
     if (!io->active) return;
-    io->place = *place;
-    io->image = o->image ? kernel_output_find(io->k, KERNEL_OUT_IMAGE) : NULL;
-    io->state = kernel_output_find(io->k, KERNEL_OUT_STATE);
-    io->roundtrip = kernel_output_find(io->k, KERNEL_OUT_ROUNDTRIP);
     snprintf(io->decomp, sizeof io->decomp, "%s", decomp);
     io->meta = (iofile_meta){.kernel = io->k->name,
                              .size = o->params.size,
@@ -99,7 +94,7 @@ void runio_setup(runio *io, const cli_options *o, const runio_place *place, cons
                              .ranks = comm_size(),
                              .threads = par_threads()};
     io_log_init(&io->log);
-    if (io->roundtrip != NULL) {
+    if (io->k->output_uses & KERNEL_OUT_ROUNDTRIP) {
         long pid = (long)getpid();
         comm_bcast(&pid, sizeof pid); /* one name for all ranks: rank 0's */
         snprintf(io->scratch, sizeof io->scratch, "%s/scalekit-iobench-%ld.h5",
@@ -112,30 +107,54 @@ void runio_bind(runio *io, void *state)
     io->kstate = state;
 }
 
-/* This rank's block of output `out`: where it lives now (reading: where
- * data read back goes). */
-static void runio_block(const runio *io, const kernel_output *out, int reading, io_block *b)
+/* Room for n spans in *spans (capacity *cap). */
+static kernel_span *runio_span_room(kernel_span **spans, int64_t *cap, int64_t n)
 {
-    const kernel *k = io->k;
-    const kernel_params *p = &io->o->params;
-    memset(b, 0, sizeof *b);
-    b->name = out->name;
-    b->type = out->type;
-    b->global[0] = k->extent(p, 0);
-    b->spans = io->place.spans;
-    b->nspans = io->place.nspans;
-    b->rows = io->place.rows;
-    if (k->dims == 2) {
-        b->ndims = 2;
-        b->global[1] = k->extent(p, 1);
-        b->col0 = io->place.col0;
-        b->cols = io->place.cols;
-    } else {
-        b->ndims = out->cols ? 2 : 1;
-        b->global[1] = out->cols ? out->cols(p) : 1;
-        b->cols = b->global[1];
+    if (n > *cap) {
+        free(*spans);
+        *spans = SK_MALLOC((size_t)n * sizeof **spans);
+        *cap = n;
     }
-    out->local(io->kstate, reading, &b->mem);
+    return *spans;
+}
+
+/* The output's rows as spans: runs of consecutive global rows (a block deal
+ * is one span, a cyclic deal one per dealt block). */
+static void runio_spans(runio *io, const kernel_output *o, io_block *b)
+{
+    kernel_span *sp = runio_span_room(&io->spans, &io->spans_cap, o->rows > 0 ? o->rows : 1);
+    int64_t n = 0;
+    for (int64_t r = 0; r < o->rows; r++) {
+        int64_t g = o->row_global != NULL ? o->row_global[r] : o->row0 + r;
+        if (n > 0 && sp[n - 1].global + sp[n - 1].count == g)
+            sp[n - 1].count++;
+        else
+            sp[n++] = (kernel_span){.global = g, .local = r, .count = 1};
+    }
+    b->spans = sp;
+    b->nspans = n;
+}
+
+/* This rank's block of the kernel's output with `use`, as it lives now
+ * (reading: where data read back goes). */
+static void runio_block(runio *io, unsigned use, int reading, io_block *b)
+{
+    kernel_output o;
+    SK_CHECK(kernel_output_with(io->k, io->kstate, use, &o) == 0,
+             "the kernel's output_uses promise an output its outputs() does not describe");
+    memset(b, 0, sizeof *b);
+    b->name = o.name;
+    b->type = o.type;
+    b->ndims = o.dims;
+    b->global[0] = o.extent[0];
+    b->global[1] = o.dims == 2 ? o.extent[1] : 1;
+    b->rows = o.rows;
+    b->col0 = o.col0;
+    b->cols = o.dims == 2 ? o.cols : 1;
+    b->data = reading && o.read_into != NULL ? o.read_into : o.data;
+    b->ld = o.ld > 0 ? o.ld : 1;
+    b->halo = o.halo;
+    runio_spans(io, &o, b);
 }
 
 /* ---- restart ------------------------------------------------------------- */
@@ -181,7 +200,7 @@ int runio_restart(runio *io, void (*reinit)(void *), void *ctx)
         int64_t it = 0;
         runio_candidate_path(io, &c, i, path, sizeof path);
         reinit(ctx);
-        runio_block(io, io->state, 1, &b);
+        runio_block(io, KERNEL_OUT_STATE, 1, &b);
         if (iofile_read_checked(path, &b, &io->meta, runio_mode(io), &io->log, &it, err,
                                 sizeof err) == 0) {
             io->start = it;
@@ -212,7 +231,7 @@ void runio_prepare(runio *io)
     io->log.in_run = 0;
     if (io->restart_file[0] == '\0') return;
     io_block b;
-    runio_block(io, io->state, 1, &b);
+    runio_block(io, KERNEL_OUT_STATE, 1, &b);
     comm_barrier();
     io_log_clock(&io->log);
     if (iofile_read_checked(io->restart_file, &b, &io->meta, runio_mode(io), &io->log, &it, err,
@@ -232,11 +251,11 @@ int64_t runio_run_begin(runio *io)
     return io->start;
 }
 
-static void runio_write(runio *io, const kernel_output *out, const char *path, int64_t iteration)
+static void runio_write(runio *io, unsigned use, const char *path, int64_t iteration)
 {
     io_block b;
     iofile_writer w;
-    runio_block(io, out, 0, &b);
+    runio_block(io, use, 0, &b);
     io->meta.iteration = iteration;
     iofile_begin(&w, path, &b, &io->meta, 1, runio_mode(io), runio_layout(io), &io->log);
     iofile_finish(&w);
@@ -246,13 +265,13 @@ void runio_before_work(runio *io, int64_t it)
 {
     io_block b;
     iofile_writer w;
-    if (!io->active || io->roundtrip == NULL) return;
-    runio_block(io, io->roundtrip, 0, &b);
+    if (!io->active || !(io->k->output_uses & KERNEL_OUT_ROUNDTRIP)) return;
+    runio_block(io, KERNEL_OUT_ROUNDTRIP, 0, &b);
     io->meta.iteration = it;
     iofile_begin(&w, io->scratch, &b, &io->meta, 0, runio_mode(io), runio_layout(io), &io->log);
     iofile_finish(&w);
     iofile_drop_cache(io->scratch, &io->log);
-    runio_block(io, io->roundtrip, 1, &b);
+    runio_block(io, KERNEL_OUT_ROUNDTRIP, 1, &b);
     iofile_read_plain(io->scratch, &b, runio_mode(io), &io->log);
 }
 
@@ -299,15 +318,19 @@ static void runio_snapshot(runio *io, int64_t done)
     char path[IOFILE_PATH + 32];
     double t0 = io_log_now();
     size_t bytes;
-    runio_block(io, io->state, 0, &b);
-    bytes = (size_t)(b.rows + 2 * b.mem.halo) * (size_t)b.mem.ld * io_elem_size(b.type);
+    runio_block(io, KERNEL_OUT_STATE, 0, &b);
+    bytes = (size_t)(b.rows + 2 * b.halo) * (size_t)b.ld * kernel_type_size(b.type);
     if (bytes > io->snap_bytes) {
         free(io->snap);
         io->snap = SK_MALLOC(bytes);
         io->snap_bytes = bytes;
     }
-    if (bytes > 0) memcpy(io->snap, b.mem.data, bytes);
-    b.mem.data = io->snap;
+    if (bytes > 0) memcpy(io->snap, b.data, bytes);
+    b.data = io->snap;
+    /* The writer keeps its own copy of the spans too. */
+    runio_span_room(&io->snap_spans, &io->snap_spans_cap, b.nspans > 0 ? b.nspans : 1);
+    if (b.nspans > 0) memcpy(io->snap_spans, b.spans, (size_t)b.nspans * sizeof *b.spans);
+    b.spans = io->snap_spans;
     io_log_op(&io->log, IO_SNAPSHOT, 0, t0, 0.0);
     io->meta.iteration = done;
     iofile_ckpt_name(path, sizeof path, io->o->ckpt_dir, done);
@@ -325,7 +348,7 @@ void runio_after_iteration(runio *io, int64_t done)
         return;
     }
     iofile_ckpt_name(path, sizeof path, io->o->ckpt_dir, done);
-    runio_write(io, io->state, path, done);
+    runio_write(io, KERNEL_OUT_STATE, path, done);
     runio_prune(io, done);
 }
 
@@ -333,7 +356,7 @@ void runio_run_end(runio *io)
 {
     if (!io->active) return;
     runio_drain(io);
-    if (io->image != NULL) runio_write(io, io->image, io->o->image, io->o->params.iters);
+    if (io->o->image != NULL) runio_write(io, KERNEL_OUT_IMAGE, io->o->image, io->o->params.iters);
     io->log.in_run = 0;
 }
 
@@ -360,5 +383,8 @@ void runio_free(runio *io)
     if (comm_rank() == 0 && io->scratch[0] != '\0') unlink(io->scratch);
     io_log_free(&io->log);
     free(io->snap);
+    free(io->spans);
+    free(io->snap_spans);
     io->snap = NULL;
+    io->spans = io->snap_spans = NULL;
 }

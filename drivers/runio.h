@@ -1,7 +1,7 @@
 /*
  * runio.h - the runner's I/O: when a run writes or reads what through io/.
  *
- * From the kernel's output table (kernel.h) and the runner's decomposition
+ * From the kernel's output descriptions (kernel.h: kernel_output, use bits)
  * this builds each rank's io_block and drives io/iofile.h:
  *   --image FILE          KERNEL_OUT_IMAGE, written at the end of every run;
  *   --checkpoint-every K  KERNEL_OUT_STATE, written after every K-th iteration
@@ -26,21 +26,13 @@
 #include "iolog.h"
 #include "par.h"
 
-/* Where this rank's part of the decomposed axis lives: spans of local rows
- * (increasing global rows) and, for 2-D kernels, the tile's cols. */
-typedef struct runio_place {
-    kernel_span *spans;
-    int64_t nspans, rows;
-    int64_t col0, cols;
-} runio_place;
-
 typedef struct runio {
     int active;
     const cli_options *o;
     const kernel *k;
-    const kernel_output *image, *state, *roundtrip;
-    runio_place place;
     void *kstate;
+    kernel_span *spans, *snap_spans; /* rows of the last block built / of the snapshot */
+    int64_t spans_cap, snap_spans_cap;
     iofile_meta meta;
     char decomp[64];
     io_log log;
@@ -58,10 +50,9 @@ typedef struct runio {
  * (--checkpoint-dir is created if missing). 0, or -1 with a message. */
 int runio_check_paths(const cli_options *o, char *err, size_t errlen);
 
-/* Not collective: set up for a run of o with this rank's place (spans are
- * kept by pointer), decomposition text and model name. */
-void runio_setup(runio *io, const cli_options *o, const runio_place *place, const char *decomp,
-                 const char *model);
+/* Not collective: set up for a run of o (decomposition text and model name
+ * go into the files' attributes). */
+void runio_setup(runio *io, const cli_options *o, const char *decomp, const char *model);
 void runio_bind(runio *io, void *state);
 
 /* Collective: find the checkpoint --restart names (a directory: its newest

@@ -17,11 +17,6 @@
 
 #include "comm.h"
 
-size_t io_elem_size(kernel_elem t)
-{
-    return t == KERNEL_ELEM_U32 ? 4 : 8;
-}
-
 #ifdef SCALEKIT_NO_HDF5
 
 struct io_file {
@@ -130,7 +125,7 @@ int io_probe_u64s(io_probe *p, const char *name, uint64_t *v, int max)
     (void)p, (void)name, (void)v, (void)max;
     return -1;
 }
-int io_probe_dataset(io_probe *p, const char *name, kernel_elem t, int ndims, const int64_t dims[2],
+int io_probe_dataset(io_probe *p, const char *name, kernel_type t, int ndims, const int64_t dims[2],
                      int64_t file_bytes, char *err, size_t errlen)
 {
     (void)p, (void)name, (void)t, (void)ndims, (void)dims, (void)file_bytes;
@@ -265,12 +260,12 @@ void io_cause_text(uint32_t bits, char *buf, size_t n)
 #endif
 }
 
-static hid_t io_native(kernel_elem t)
+static hid_t io_native(kernel_type t)
 {
     switch (t) {
-    case KERNEL_ELEM_U32:
+    case KERNEL_TYPE_U32:
         return H5T_NATIVE_UINT32;
-    case KERNEL_ELEM_U64:
+    case KERNEL_TYPE_U64:
         return H5T_NATIVE_UINT64;
     default:
         return H5T_NATIVE_DOUBLE;
@@ -432,15 +427,15 @@ static void io_check_block(const io_block *b)
         last = s->global + s->count - 1;
     }
     SK_CHECK(local == b->rows && b->col0 >= 0 && b->col0 + b->cols <= b->global[1] &&
-                 b->mem.ld >= b->cols + 2 * b->mem.halo,
+                 b->ld >= b->cols + 2 * b->halo,
              "io_block: rows, cols or leading dimension inconsistent");
 }
 
 /* File and memory dataspaces of one transfer, both selected (or both empty). */
 static void io_spaces(hid_t dset, const io_block *b, hid_t *fspace, hid_t *mspace)
 {
-    int64_t h = b->mem.halo;
-    hsize_t mdims[2] = {(hsize_t)(b->rows + 2 * h), (hsize_t)b->mem.ld};
+    int64_t h = b->halo;
+    hsize_t mdims[2] = {(hsize_t)(b->rows + 2 * h), (hsize_t)b->ld};
     io_check_block(b);
     *fspace = H5Dget_space(dset);
     SK_H5(*fspace);
@@ -495,7 +490,7 @@ static hid_t io_dcpl(const io_file *f, const io_block *b)
     /* Every element is written: never spend a pass writing fill values. */
     SK_H5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
     if (f->layout == IO_CHUNKED) {
-        hsize_t esize = io_elem_size(b->type), target = IO_CHUNK_BYTES / esize;
+        hsize_t esize = kernel_type_size(b->type), target = IO_CHUNK_BYTES / esize;
         hsize_t chunk[2];
         chunk[1] = b->ndims == 2 ? (hsize_t)b->global[1] : 1;
         if (chunk[1] > target) chunk[1] = target;
@@ -515,9 +510,9 @@ static void io_transfer_block(const io_file *f, hid_t dset, const io_block *b, i
     io_spaces(dset, b, &fspace, &mspace);
     dxpl = io_dxpl(f);
     if (reading)
-        SK_H5(H5Dread(dset, io_native(b->type), mspace, fspace, dxpl, b->mem.data));
+        SK_H5(H5Dread(dset, io_native(b->type), mspace, fspace, dxpl, b->data));
     else
-        SK_H5(H5Dwrite(dset, io_native(b->type), mspace, fspace, dxpl, b->mem.data));
+        SK_H5(H5Dwrite(dset, io_native(b->type), mspace, fspace, dxpl, b->data));
     io_what_happened(dxpl, t);
     SK_H5(H5Pclose(dxpl));
     SK_H5(H5Sclose(mspace));
@@ -657,20 +652,20 @@ int io_probe_u64s(io_probe *p, const char *name, uint64_t *v, int max)
     return io_probe_numbers(p, name, H5T_NATIVE_UINT64, v, max);
 }
 
-static const char *io_elem_name(kernel_elem t)
+static const char *io_elem_name(kernel_type t)
 {
-    return t == KERNEL_ELEM_U32 ? "uint32" : t == KERNEL_ELEM_U64 ? "uint64" : "float64";
+    return t == KERNEL_TYPE_U32 ? "uint32" : t == KERNEL_TYPE_U64 ? "uint64" : "float64";
 }
 
 /* The dataset's element type as one of ours, or 0. */
-static kernel_elem io_elem_of(hid_t type)
+static kernel_type io_elem_of(hid_t type)
 {
     H5T_class_t cls = H5Tget_class(type);
     size_t size = H5Tget_size(type);
-    if (cls == H5T_FLOAT && size == 8) return KERNEL_ELEM_F64;
+    if (cls == H5T_FLOAT && size == 8) return KERNEL_TYPE_F64;
     if (cls == H5T_INTEGER && H5Tget_sign(type) == H5T_SGN_NONE)
-        return size == 4 ? KERNEL_ELEM_U32 : size == 8 ? KERNEL_ELEM_U64 : (kernel_elem)0;
-    return (kernel_elem)0;
+        return size == 4 ? KERNEL_TYPE_U32 : size == 8 ? KERNEL_TYPE_U64 : (kernel_type)0;
+    return (kernel_type)0;
 }
 
 static int io_probe_fail(char *err, size_t errlen, const char *fmt, const char *name, long long a,
@@ -681,7 +676,7 @@ static int io_probe_fail(char *err, size_t errlen, const char *fmt, const char *
     return -1;
 }
 
-int io_probe_dataset(io_probe *p, const char *name, kernel_elem t, int ndims, const int64_t dims[2],
+int io_probe_dataset(io_probe *p, const char *name, kernel_type t, int ndims, const int64_t dims[2],
                      int64_t file_bytes, char *err, size_t errlen)
 {
     hid_t d, type, space;
@@ -712,7 +707,7 @@ int io_probe_dataset(io_probe *p, const char *name, kernel_elem t, int ndims, co
          * on one rank, before any collective read could trip over it. */
         haddr_t off = H5Dget_offset(d);
         hsize_t bytes = H5Dget_storage_size(d);
-        hsize_t want = (hsize_t)dims[0] * (hsize_t)(ndims == 2 ? dims[1] : 1) * io_elem_size(t);
+        hsize_t want = (hsize_t)dims[0] * (hsize_t)(ndims == 2 ? dims[1] : 1) * kernel_type_size(t);
         if (off != HADDR_UNDEF && (int64_t)(off + bytes) > file_bytes) {
             snprintf(err, errlen,
                      "truncated: dataset '%s' needs bytes up to %llu, the file has %lld", name,

@@ -41,18 +41,20 @@ typedef enum io_layout { IO_CONTIGUOUS, IO_CHUNKED } io_layout;
  * dataset is 1-D). Local row l of storage holds global row spans[k].global +
  * (l - spans[k].local) for the span k containing l; spans cover local rows
  * 0..rows-1 in order and their global rows increase. Local col c holds
- * global col col0 + c. Storage as kernel_array: owned (r, c) at
- * data[(r + halo) * ld + (c + halo)]. */
+ * global col col0 + c. Storage as kernel_output's: owned (r, c) at
+ * data[(r + halo) * ld + (c + halo)] in elements of `type`. */
 typedef struct io_block {
     const char *name;
-    kernel_elem type;
+    kernel_type type;
     int ndims;
     int64_t global[2];
     const kernel_span *spans;
     int64_t nspans;
     int64_t rows; /* owned local rows (sum of the span counts) */
     int64_t col0, cols;
-    kernel_array mem;
+    void *data;
+    int64_t ld;
+    int halo;
 } io_block;
 
 /* What HDF5 really did in one transfer (H5Pget_mpio_actual_io_mode and
@@ -99,9 +101,6 @@ void io_close(io_file *f);
  * H5D_mpio_no_collective_cause_t bits), as text; "" when it did. */
 void io_cause_text(uint32_t bits, char *buf, size_t n);
 
-/* Bytes per element of t. */
-size_t io_elem_size(kernel_elem t);
-
 /* ---- judging a file someone else wrote: one rank, errors returned ------ */
 
 typedef struct io_probe io_probe;
@@ -117,7 +116,7 @@ int io_probe_ints(io_probe *p, const char *name, int64_t *v, int max);
 int io_probe_u64s(io_probe *p, const char *name, uint64_t *v, int max);
 /* 0 if dataset `name` exists with element type t, ndims and extent dims,
  * and its data lies inside the file (file_bytes long); else -1 and why. */
-int io_probe_dataset(io_probe *p, const char *name, kernel_elem t, int ndims, const int64_t dims[2],
+int io_probe_dataset(io_probe *p, const char *name, kernel_type t, int ndims, const int64_t dims[2],
                      int64_t file_bytes, char *err, size_t errlen);
 
 #endif

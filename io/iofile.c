@@ -62,9 +62,8 @@ static int iofile_nsums(const io_block *b)
 
 static uint64_t iofile_bits(const io_block *b, int64_t l, int64_t c)
 {
-    size_t esize = io_elem_size(b->type);
-    const char *p = (const char *)b->mem.data +
-                    ((size_t)((l + b->mem.halo) * b->mem.ld + c + b->mem.halo)) * esize;
+    size_t esize = kernel_type_size(b->type);
+    const char *p = (const char *)b->data + ((size_t)((l + b->halo) * b->ld + c + b->halo)) * esize;
     uint32_t u32;
     uint64_t u64;
     if (esize == 4) {
@@ -207,7 +206,7 @@ int iofile_step_next(iofile_writer *w)
         io_write(w->f, &b, &t);
         io_log_transfer(w->log, &t);
         io_log_op(w->log, IO_WRITE, 0, t0,
-                  (double)b.rows * (double)b.cols * (double)io_elem_size(b.type));
+                  (double)b.rows * (double)b.cols * (double)kernel_type_size(b.type));
         break;
     case IOFILE_STEP_CHECKSUM:
         iofile_seal(w);
@@ -257,7 +256,7 @@ static void iofile_read(const char *path, const io_block *b, io_mode mode, io_lo
     io_read(f, b, &t);
     io_log_transfer(log, &t);
     io_log_op(log, IO_READ, 1, t0,
-              (double)b->rows * (double)b->cols * (double)io_elem_size(b->type));
+              (double)b->rows * (double)b->cols * (double)kernel_type_size(b->type));
     t0 = io_log_now();
     io_close(f);
     io_log_op(log, IO_CLOSE, 1, t0, 0.0);

@@ -39,11 +39,16 @@ const kernel *kernel_at(size_t i)
     return i < KERNEL_COUNT ? kernels[i] : NULL;
 }
 
-const kernel_output *kernel_output_find(const kernel *k, unsigned use)
+int kernel_output_with(const kernel *k, void *state, unsigned use, kernel_output *o)
 {
-    for (const kernel_output *o = k->outputs; o != NULL && o->name != NULL; o++)
-        if (o->use & use) return o;
-    return NULL;
+    kernel_output all[KERNEL_MAX_OUTPUTS];
+    int n = k->outputs != NULL ? k->outputs(state, all) : 0;
+    for (int i = 0; i < n && i < KERNEL_MAX_OUTPUTS; i++)
+        if (all[i].use & use) {
+            *o = all[i];
+            return 0;
+        }
+    return -1;
 }
 
 /* Replace every omitted (zero) size number after the first with the kernel's

@@ -25,7 +25,7 @@ import time
 TIMEOUT = 120.0
 MODELS = ("seq", "omp", "mpi", "hybrid")
 MPI_MODELS = ("mpi", "hybrid")
-KERNELS = ("primes", "pi", "mandelbrot", "stencil", "triad")
+KERNELS = ("primes", "pi", "mandelbrot", "stencil", "triad", "iobench")
 
 # Stderr text that must never appear: crashes, sanitizer reports, aborts.
 CRASH_MARKERS = (
@@ -55,6 +55,18 @@ def parse_args(description, extra=None):
     if extra is not None:
         extra(p)
     return p.parse_args()
+
+
+def run_groups(doc, name, groups):
+    """main() of a script whose checks come in groups chosen by --group:
+    groups maps a group name to fn(suite, args). Exits like Suite.finish()."""
+    def extra(p):
+        p.add_argument("--group", required=True, choices=sorted(groups))
+
+    args = parse_args(doc.splitlines()[1], extra)
+    s = Suite("%s-%s" % (name, args.group))
+    groups[args.group](s, args)
+    s.finish()
 
 
 class Suite:

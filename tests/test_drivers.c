@@ -19,6 +19,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "msg.h"
+#include "layout.h"
 
 static int passed, failed;
 
@@ -84,35 +85,80 @@ static void test_decomp_block_balance(void)
     }
 }
 
+/* Every rank's tile of a rows x cols grid on p ranks: the tiles cover the
+ * grid once, neighbours are mutual, every tile has >= halo rows and cols. */
+static void check_tiles(int64_t rows, int64_t cols, int halo, int p)
+{
+    int64_t cells = 0;
+    for (int r = 0; r < p; r++) {
+        decomp_2d d, e;
+        CHECK(decomp_2d_init(&d, rows, cols, halo, r, p) == 0);
+        CHECK(d.pdims[0] * d.pdims[1] == p);
+        CHECK(d.hi[0] - d.lo[0] >= halo && d.hi[1] - d.lo[1] >= halo);
+        cells += (d.hi[0] - d.lo[0]) * (d.hi[1] - d.lo[1]);
+        if (d.neighbor[1] >= 0) {
+            decomp_2d_init(&e, rows, cols, halo, d.neighbor[1], p);
+            CHECK(e.neighbor[0] == r && e.lo[0] == d.hi[0] && e.lo[1] == d.lo[1]);
+        }
+        if (d.neighbor[3] >= 0) {
+            decomp_2d_init(&e, rows, cols, halo, d.neighbor[3], p);
+            CHECK(e.neighbor[2] == r && e.lo[1] == d.hi[1] && e.lo[0] == d.lo[0]);
+        }
+    }
+    CHECK(cells == rows * cols);
+}
+
+/* 1 if decomp_dims chooses px x py for p ranks on a rows x cols grid. */
+static int dims_are(int p, int64_t rows, int64_t cols, int halo, int px, int py)
+{
+    int dims[2] = {0, 0};
+    return decomp_dims(p, rows, cols, halo, dims) == 0 && dims[0] == px && dims[1] == py;
+}
+
 static void test_decomp_2d(void)
 {
+    char text[64];
     int dims[2];
-    decomp_dims(4, dims);
-    CHECK(dims[0] == 2 && dims[1] == 2);
-    decomp_dims(6, dims);
-    CHECK(dims[0] == 3 && dims[1] == 2);
-    decomp_dims(7, dims);
-    CHECK(dims[0] == 7 && dims[1] == 1);
+    /* Square grids: the squarest factorization, rows cut first on ties. */
+    CHECK(dims_are(4, 100, 100, 1, 2, 2) && dims_are(2, 100, 100, 1, 2, 1));
+    CHECK(dims_are(6, 90, 90, 1, 3, 2) && dims_are(7, 90, 90, 1, 7, 1));
+    CHECK(dims_are(16, 1000, 1000, 1, 4, 4) && dims_are(12, 1200, 1200, 1, 4, 3));
+    /* The shape decides: cut across the long side, least halo volume. */
+    CHECK(dims_are(2, 3, 100, 1, 1, 2) && dims_are(2, 100, 3, 1, 2, 1));
+    CHECK(dims_are(4, 3, 100, 1, 1, 4) && dims_are(4, 100, 3, 1, 4, 1));
+    CHECK(dims_are(5, 3, 100, 1, 1, 5) && dims_are(5, 100, 3, 1, 5, 1));
+    CHECK(dims_are(4, 1000, 10, 1, 4, 1) && dims_are(4, 150, 100, 1, 2, 2));
+    CHECK(dims_are(6, 1000, 300, 1, 6, 1) && dims_are(6, 300, 1000, 1, 1, 6));
+    /* Fit: tiles of at least `halo` rows and cols. */
+    CHECK(dims_are(4, 3, 3, 1, 2, 2) && dims_are(6, 2, 3, 1, 2, 3));
+    CHECK(dims_are(4, 100, 3, 2, 4, 1) && dims_are(4, 8, 3, 2, 4, 1));
+    CHECK(decomp_dims(4, 7, 3, 2, dims) != 0); /* 4x1 needs 8 rows, 2x2 needs 4 cols */
+    CHECK(decomp_dims(5, 2, 2, 1, dims) != 0 && decomp_dims(4, 1, 1, 1, dims) != 0);
+    CHECK(dims_are(1, 1, 1, 1, 1, 1) && decomp_dims(1, 1, 1, 2, dims) != 0);
+    CHECK(dims_are(3, 1, 1, 0, 3, 1)); /* no halo: empty tiles are allowed */
+    decomp_2d d;
+    CHECK(decomp_2d_init(&d, 2, 2, 1, 0, 5) != 0);
+    /* The counts that would fit, for the refusal message. */
+    decomp_dims_text(2, 2, 1, 10, text, sizeof text);
+    CHECK(strcmp(text, "1, 2, 4") == 0);
+    decomp_dims_text(3, 100, 1, 8, text, sizeof text);
+    CHECK(strcmp(text, "1-8") == 0);
+    decomp_dims_text(3, 3, 1, 12, text, sizeof text);
+    CHECK(strcmp(text, "1-4, 6, 9") == 0);
+    decomp_dims_text(1, 1, 2, 4, text, sizeof text);
+    CHECK(strcmp(text, "none") == 0);
+    decomp_dims_text(1000, 1000, 1, 1000, text, 20);
+    CHECK(strcmp(text, "1-1000") == 0);
+    decomp_dims_text(1000, 1, 1, 2000, text, 24);
+    CHECK(strstr(text, "1-1000") == text);
+    decomp_dims_text(7, 7, 1, 100, text, 20);
+    CHECK(strlen(text) < 20 && strstr(text, ", ...") != NULL);
     for (int p = 1; p <= 8; p++) {
-        int64_t cells = 0;
-        for (int r = 0; r < p; r++) {
-            decomp_2d d;
-            decomp_2d_init(&d, 13, 11, r, p);
-            cells += (d.hi[0] - d.lo[0]) * (d.hi[1] - d.lo[1]);
-            /* Neighbours are mutual. */
-            if (d.neighbor[1] >= 0) {
-                decomp_2d e;
-                decomp_2d_init(&e, 13, 11, d.neighbor[1], p);
-                CHECK(e.neighbor[0] == r && e.lo[0] == d.hi[0] && e.lo[1] == d.lo[1]);
-            }
-            if (d.neighbor[3] >= 0) {
-                decomp_2d e;
-                decomp_2d_init(&e, 13, 11, d.neighbor[3], p);
-                CHECK(e.neighbor[2] == r && e.lo[1] == d.hi[1] && e.lo[0] == d.lo[0]);
-            }
-        }
-        CHECK(cells == 13 * 11);
+        check_tiles(13, 11, 1, p);
+        check_tiles(3, 100, 1, p);
+        check_tiles(100, 3, 1, p);
     }
+    check_tiles(3, 3, 1, 9);
 }
 
 static void test_parse_count(void)
@@ -395,6 +441,46 @@ static void test_stats(void)
     CHECK(s.min == 4.0 && s.median == 4.0 && s.q3 == 4.0);
 }
 
+/* sets[i] = CPUs lo..hi of thread i. */
+static void cpus_range(layout_cpuset *s, int lo, int hi)
+{
+    memset(s, 0, sizeof *s);
+    for (int c = lo; c <= hi; c++)
+        layout_cpuset_add(s, c);
+}
+
+static void test_layout_match(void)
+{
+    layout_cpuset s[8];
+    char text[64];
+    cpus_range(&s[0], 0, 0), cpus_range(&s[1], 1, 1); /* close/spread: one core each */
+    CHECK(layout_cpus_parallel(s, 2) == 2);
+    cpus_range(&s[1], 0, 0); /* master, or a rank bound to one core: both on core 0 */
+    CHECK(layout_cpus_parallel(s, 2) == 1);
+    cpus_range(&s[0], 0, 1), cpus_range(&s[1], 0, 1), cpus_range(&s[2], 0, 1); /* unbound */
+    CHECK(layout_cpus_parallel(s, 2) == 2 && layout_cpus_parallel(s, 3) == 2);
+    /* The union (0-3) is not enough: two threads are pinned to CPU 0. */
+    cpus_range(&s[0], 0, 0), cpus_range(&s[1], 0, 0), cpus_range(&s[2], 0, 3);
+    CHECK(layout_cpus_parallel(s, 3) == 2);
+    /* A matching that needs an augmenting path: greedy gives thread 0 CPU 0. */
+    cpus_range(&s[0], 0, 1), cpus_range(&s[1], 0, 0);
+    CHECK(layout_cpus_parallel(s, 2) == 2);
+    for (int i = 0; i < 8; i++) /* 8 threads, thread i on CPUs i and i+1 of 0..8 */
+        cpus_range(&s[i], i, i + 1);
+    CHECK(layout_cpus_parallel(s, 8) == 8);
+    cpus_range(&s[0], 1000, 1023), cpus_range(&s[1], 1023, 1023);
+    CHECK(layout_cpus_parallel(s, 2) == 2 && layout_cpuset_count(&s[0]) == 24);
+    CHECK(layout_cpus_parallel(s, 0) == 0);
+    layout_cpuset_text(&s[0], text, sizeof text);
+    CHECK(strcmp(text, "1000-1023") == 0);
+    memset(&s[0], 0, sizeof s[0]);
+    for (int c = 0; c < 64; c += 2)
+        layout_cpuset_add(&s[0], c);
+    layout_cpuset_text(&s[0], text, sizeof text);
+    CHECK(strlen(text) < sizeof text && strstr(text, "0,2,4,") == text &&
+          strcmp(text + strlen(text) - 3, "...") == 0);
+}
+
 int main(void)
 {
     test_decomp_1d();
@@ -410,6 +496,7 @@ int main(void)
     test_jsonl();
     test_json();
     test_stats();
+    test_layout_match();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -202,8 +202,8 @@ def bad_options(s, args, t):
          ("--size-per-rank", "iobench")),
         ("--size and --size-per-rank", ["--kernel", "iobench", "--size", "1Mi",
                                         "--size-per-rank", "1Mi"], ("--size-per-rank",)),
-        ("iobench --size 1001 (not whole elements)", ["--kernel", "iobench", "--size", "1001"],
-         ("multiple of 8",)),
+        ("iobench --size 1000 (not whole rows)", ["--kernel", "iobench", "--size", "1000"],
+         ("multiple of 32Ki",)),
         ("--restart of a missing path", STENCIL + ["--restart", os.path.join(d, "nope")],
          ("--restart", "nope")),
         ("--image into a missing directory", MANDEL + ["--image", "/nonexistent/dir/x.h5"],
@@ -226,9 +226,9 @@ def image_serial(s, args, t):
     seq, omp = s.path("b-seq.h5"), s.path("b-omp.h5")
     _, rec = t.ok("(b) seq --image", "seq", MANDEL + ["--image", seq], out=s.path("b1.jsonl"))
     t.ok("(b) omp T=2 --image", "omp", MANDEL + ["--image", omp], threads=2)
-    t.same("(b) seq vs omp image", seq, omp, "/iterations")
+    t.same("(b) seq vs omp image", seq, omp, "/image")
     r = sktest.run([args.h5dump, "-H", seq], timeout=60)
-    want = ['DATASET "iterations"', "H5T_STD_U32LE", "( 77, 101 )"] + [
+    want = ['DATASET "image"', "H5T_STD_U32LE", "( 77, 101 )"] + [
         'ATTRIBUTE "%s"' % a for a in ("kernel", "size", "iteration", "decomposition",
                                        "scalekit_version", "git_commit", "complete",
                                        "checksums")]
@@ -446,13 +446,13 @@ def images_mpi(s, args, t):
     for model, np, threads in (("omp", None, 2), ("mpi", 3, None), ("hybrid", 2, 2)):
         path = s.path("i-%s.h5" % model)
         t.ok("(i) %s image" % model, model, MANDEL + ["--image", path], np=np, threads=threads)
-        t.same("(i) %s vs seq image" % model, seq, path, "/iterations")
+        t.same("(i) %s vs seq image" % model, seq, path, "/image")
     # The block deal and a chunk of 3 rows cut the image differently: same file.
     for decomp in ("block", "cyclic,3"):
         path = s.path("i-%s.h5" % decomp)
         t.ok("(i) mpi np=3 --decomp %s image" % decomp, "mpi",
              MANDEL + ["--image", path, "--decomp", decomp], np=3)
-        t.same("(i) --decomp %s vs seq image" % decomp, seq, path, "/iterations")
+        t.same("(i) --decomp %s vs seq image" % decomp, seq, path, "/image")
 
 
 def modes_mpi(s, args, t):
@@ -467,7 +467,7 @@ def modes_mpi(s, args, t):
             _, rec = t.ok(label, "mpi", small + ["--image", path, "--io-mode", mode,
                                                  "--io-layout", layout], np=3,
                           out=s.path("j-%s-%s.jsonl" % (mode, layout)))
-            t.same(label, seq, path, "/iterations")
+            t.same(label, seq, path, "/image")
             if rec is None:
                 continue
             io = rec.get("io", {})
@@ -482,9 +482,9 @@ def modes_mpi(s, args, t):
                 s.check(io.get("collective") is False and
                         "independent" in str(io.get("no_collective_cause")),
                         "%s: record says independent, and why" % label, repr(io))
-        iob = ["--kernel", "iobench", "--size", "16", "--reps", "1", "--warmup", "0",
+        iob = ["--kernel", "iobench", "--size", "64Ki", "--reps", "1", "--warmup", "0",
                "--io-mode", mode, "--io-dir", s.tmp]
-        _, rec = t.ok("(j) mpi np=3 iobench of 2 elements, %s" % mode, "mpi", iob, np=3,
+        _, rec = t.ok("(j) mpi np=3 iobench of 2 rows, %s" % mode, "mpi", iob, np=3,
                       out=s.path("j-iob-%s.jsonl" % mode))
         if rec is not None:
             s.check(rec.get("verified") is True and
