@@ -72,6 +72,31 @@ static void record_size_text(const cli_options *o, char *buf, size_t n)
                                 (long long)o->params.size[d]);
 }
 
+/* MiB/s as text, "-" when nothing moved. */
+static const char *record_mib_s(double v, char *buf, size_t n)
+{
+    if (v == v)
+        snprintf(buf, n, "%.1f MiB/s", v);
+    else
+        snprintf(buf, n, "-");
+    return buf;
+}
+
+static void record_print_io(const io_summary *s)
+{
+    char w[40], rd[40];
+    printf("  io/rep     write %.3f MiB in %.4f s (%s), read %.3f MiB in %.4f s (%s)\n",
+           s->bytes_written / 1048576.0, s->write_s, record_mib_s(s->write_mib_s, w, sizeof w),
+           s->bytes_read / 1048576.0, s->read_s, record_mib_s(s->read_mib_s, rd, sizeof rd));
+    printf("  io         %s %s, collective %s%s%s, I/O share of run time %.1f%%\n",
+           s->mode == IO_COLLECTIVE ? "collective" : "independent",
+           s->layout == IO_CHUNKED ? "chunked" : "contiguous", s->collective ? "yes" : "no",
+           s->collective ? "" : ": ", s->collective ? "" : s->cause, 100.0 * s->share);
+    if (s->async)
+        printf("  io async   %.4f s of I/O per rep on the master thread, %.4f s of it hidden\n",
+               s->task_s, s->hidden_s);
+}
+
 void record_print_summary(const cli_options *o, const record_context *ctx, const run_report *r)
 {
     const harness_stats *t = &r->timing.time;
@@ -93,6 +118,7 @@ void record_print_summary(const cli_options *o, const record_context *ctx, const
            r->items_max);
     printf("  result     %s: %s  [%s: %s]\n", v->value_name ? v->value_name : "value", v->got,
            v->ok ? "verified" : "VERIFICATION FAILED", v->method);
+    if (r->io.active) record_print_io(&r->io);
     if (!v->ok) printf("  expected   %s\n  got        %s\n", v->expected, v->got);
     fflush(stdout);
 }
@@ -259,6 +285,48 @@ static void record_slurm(json *j)
     json_object_end(j);
 }
 
+/* The `io` object (README "Result records"); times are per repetition. */
+static void record_io(json *j, const io_summary *s)
+{
+    json_object_begin(j, "io");
+    json_int(j, "bytes", (int64_t)(s->bytes_written + 0.5));
+    json_int(j, "bytes_read", (int64_t)(s->bytes_read + 0.5));
+    json_string(j, "mode", s->mode == IO_COLLECTIVE ? "collective" : "independent");
+    json_string(j, "layout", s->layout == IO_CHUNKED ? "chunked" : "contiguous");
+    json_bool(j, "collective", s->collective);
+    json_string(j, "no_collective_cause", s->collective ? NULL : s->cause);
+    json_double(j, "write_mib_s", s->write_mib_s);
+    json_double(j, "read_mib_s", s->read_mib_s);
+    json_double(j, "write_s", s->write_s);
+    json_double(j, "read_s", s->read_s);
+    json_double(j, "share", s->share);
+    json_object_begin(j, "phases");
+    for (int p = 0; p < IO_PHASES; p++)
+        json_double(j, io_phase_names[p], s->phase_s[p]);
+    json_object_end(j);
+    json_int(j, "files_written", s->files_written);
+    json_int(j, "files_read", s->files_read);
+    json_string(j, "library", io_library());
+    json_string(j, "read_cache", s->cache < 0 ? NULL : s->cache ? "dropped" : "kept");
+    if (s->async) {
+        json_object_begin(j, "async");
+        json_double(j, "io_s", s->task_s);
+        json_double(j, "hidden_s", s->hidden_s);
+        json_object_end(j);
+    } else {
+        json_null(j, "async");
+    }
+    if (s->restart_file[0] != '\0') {
+        json_object_begin(j, "restart");
+        json_string(j, "file", s->restart_file);
+        json_int(j, "iteration", s->restart_iteration);
+        json_object_end(j);
+    } else {
+        json_null(j, "restart");
+    }
+    json_object_end(j);
+}
+
 static void record_layout(json *j, const layout_table *t)
 {
     json_array_begin(j, "layout");
@@ -299,6 +367,7 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
     record_provenance(&j, ctx);
     record_slurm(&j);
     if (ctx->layout != NULL) record_layout(&j, ctx->layout);
+    if (r->io.active) record_io(&j, &r->io);
     json_object_end(&j);
     if (!json_ok(&j)) {
         msg_print("out of memory building the result record; nothing written");

@@ -95,6 +95,15 @@ typedef enum kernel_type {
 
 enum { KERNEL_MAX_OUTPUTS = 4, KERNEL_MAX_SAMPLES = 256 };
 
+/* What the runner does with an output through io/ (HDF5), kernel_output.use. */
+enum {
+    KERNEL_OUT_IMAGE = 1,    /* --image FILE writes it at the end of every run */
+    KERNEL_OUT_STATE = 2,    /* the whole state between iterations: --checkpoint-every writes
+                                it, --restart reads it back after init() and resumes */
+    KERNEL_OUT_ROUNDTRIP = 4 /* before every iteration's work() the runner writes it to a
+                                scratch file and reads it back into read_into */
+};
+
 /* An array a kernel computes, described so that a driver can move it without
  * knowing the kernel: reduce and sample it for verification (drivers/run.c),
  * or write it to a file. The global array is extent[0] rows x extent[1] cols
@@ -115,6 +124,12 @@ typedef struct kernel_output {
     int halo;
     int64_t row0, col0;
     const int64_t *row_global; /* NULL: local row r is global row row0 + r */
+    /* For io/: KERNEL_OUT_* bits (0: none). A STATE output must hold all
+     * that iterations change, so init() then reading it back resumes the run
+     * bit for bit; STATE and ROUNDTRIP outputs are asked for again between
+     * iterations (grids swap). Global rows must increase with local rows. */
+    unsigned use;
+    void *read_into; /* ROUNDTRIP: where data read back goes, laid out as data */
 } kernel_output;
 
 /* What the runner learns about a kernel's verify output (a 1-D integer
@@ -224,6 +239,11 @@ typedef struct kernel {
      * KERNEL_WEAK_FIXED: the size is already per worker (e.g. a message or
      * per-rank I/O size) and stays as given. */
     int weak_axes;
+    /* The KERNEL_OUT_* bits of the outputs outputs() describes, known
+     * without a state, so the command line can refuse --image,
+     * --checkpoint-every or --restart where there is nothing to write (the
+     * unit tests check it against outputs()). 0 for kernels without I/O. */
+    unsigned output_uses;
 
     /* Optional (NULL = the kernel streams no arrays: its data lives in
      * registers or cache): compulsory memory traffic of one run (all
@@ -238,6 +258,10 @@ typedef struct kernel {
 const kernel *kernel_find(const char *name);
 const kernel *kernel_at(size_t i); /* NULL past the end */
 extern const char *const kernel_preset_names[KERNEL_PRESETS];
+
+/* The first of state's outputs whose use has a bit of `use`, into o: 0, or
+ * -1 when there is none. */
+int kernel_output_with(const kernel *k, void *state, unsigned use, kernel_output *o);
 
 /* Fill omitted size numbers from the kernel's defaults. */
 void kernel_params_fill(const kernel *k, kernel_params *p);

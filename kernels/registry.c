@@ -16,9 +16,10 @@ extern const kernel kernel_pi;
 extern const kernel kernel_mandelbrot;
 extern const kernel kernel_stencil;
 extern const kernel kernel_triad;
+extern const kernel kernel_iobench;
 
-static const kernel *const kernels[] = {&kernel_primes, &kernel_pi, &kernel_mandelbrot,
-                                        &kernel_stencil, &kernel_triad};
+static const kernel *const kernels[] = {&kernel_primes,  &kernel_pi,    &kernel_mandelbrot,
+                                        &kernel_stencil, &kernel_triad, &kernel_iobench};
 
 enum { KERNEL_COUNT = sizeof kernels / sizeof kernels[0] };
 
@@ -37,6 +38,18 @@ const kernel *kernel_find(const char *name)
 const kernel *kernel_at(size_t i)
 {
     return i < KERNEL_COUNT ? kernels[i] : NULL;
+}
+
+int kernel_output_with(const kernel *k, void *state, unsigned use, kernel_output *o)
+{
+    kernel_output all[KERNEL_MAX_OUTPUTS];
+    int n = k->outputs != NULL ? k->outputs(state, all) : 0;
+    for (int i = 0; i < n && i < KERNEL_MAX_OUTPUTS; i++)
+        if (all[i].use & use) {
+            *o = all[i];
+            return 0;
+        }
+    return -1;
 }
 
 /* Replace every omitted (zero) size number after the first with the kernel's
