@@ -214,6 +214,10 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
         o->output = value;
         return 0;
     }
+    if (strncmp(name, "--", 2) == 0) { /* a kernel's own option? (kopt.h) */
+        int taken = kopt_take(&o->kopt, name + 2, value, err, errlen);
+        if (taken != 0) return taken > 0 ? 0 : -1;
+    }
     return cli_error(err, errlen, "unknown option '%s' (see --help)", name);
 }
 
@@ -242,6 +246,7 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
         return cli_error(err, errlen, "--reps and --warmup are limited to 100000");
     if (cli_apply_size(o, err, errlen) != 0) return -1;
     kernel_params_fill(k, &o->params);
+    if (kopt_resolve(&o->kopt, k, &o->params, err, errlen) != 0) return -1;
     if (kernel_params_check(k, &o->params, err, errlen) != 0) return -1;
     if (!o->schedule_given) o->schedule.kind = k->uneven ? PAR_DYNAMIC : PAR_STATIC;
     if (!o->decomp_given) o->decomp = k->uneven ? DECOMP_CYCLIC : DECOMP_BLOCK;
@@ -319,6 +324,7 @@ void cli_print_help(const char *prog)
         "\n"
         "exit status: 0 verified, 1 run-time error, 2 usage error, 3 verification failed\n",
         prog);
+    kopt_print_help();
 }
 
 void cli_print_kernels(void)
@@ -334,5 +340,6 @@ void cli_print_kernels(void)
         }
         printf("\n    rate in %s%s\n", k->rate_unit,
                k->uneven ? "; uneven cost per item (dynamic schedule, cyclic decomp)" : "");
+        kopt_print_list(k);
     }
 }

@@ -13,6 +13,7 @@
 
 #include "decomp.h"
 #include "kernel.h"
+#include "kopt.h"
 #include "par.h"
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_VERIFY = 3 };
@@ -32,6 +33,7 @@ typedef struct cli_options {
     int decomp_given;
     const char *output; /* NULL: no results file */
     int layout;
+    kopt_set kopt; /* kernel-specific options (kopt.h); values in params.opt */
 } cli_options;
 
 /* Parse argv into o. Returns 0, or -1 with a message for the user in err

@@ -22,6 +22,22 @@ typedef struct comm_faces {
 
 #ifdef SCALEKIT_WITH_MPI
 #include <mpi.h>
+#endif
+
+/* Shared cells between ranks (see comm_sync). */
+struct comm_cells {
+    const comm_sync *sync;
+    int64_t n;
+    uint64_t *local;  /* reduce (and every serial body): this rank's cells */
+    uint64_t *totals; /* rank 0: the combined cells */
+#ifdef SCALEKIT_WITH_MPI
+    uint64_t *base; /* window memory: n cells on rank 0, none elsewhere */
+    MPI_Win win;
+    int in_epoch; /* between reset() and values() of an `epoch` primitive */
+#endif
+};
+
+#ifdef SCALEKIT_WITH_MPI
 
 static char comm_library_text[MPI_MAX_LIBRARY_VERSION_STRING];
 static const char *comm_level_text = "none";
@@ -185,6 +201,92 @@ static void comm_halo_dim(const comm_halo *h, int d, const comm_faces *b)
         if (h->neighbor[2 * d + s] >= 0) h->unpack(h->ctx, 2 * d + s, b->recv[s]);
 }
 
+static void comm_add_reduce(void *cells, int64_t cell, uint64_t v)
+{
+    ((comm_cells *)cells)->local[cell] += v;
+}
+
+/* One atomic update at the target, completed before the next. */
+static void comm_add_rma(void *cells, int64_t cell, uint64_t v)
+{
+    comm_cells *c = cells;
+    uint64_t old;
+    SK_MPI(MPI_Fetch_and_op(&v, &old, MPI_UINT64_T, 0, (MPI_Aint)cell, MPI_SUM, c->win));
+    SK_MPI(MPI_Win_flush(0, c->win));
+}
+
+/* Read-modify-write under an exclusive lock of rank 0's window. */
+static void comm_add_lock(void *cells, int64_t cell, uint64_t v)
+{
+    comm_cells *c = cells;
+    uint64_t value = 0;
+    SK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, c->win));
+    SK_MPI(MPI_Get(&value, 1, MPI_UINT64_T, 0, (MPI_Aint)cell, 1, MPI_UINT64_T, c->win));
+    SK_MPI(MPI_Win_flush(0, c->win));
+    value += v;
+    SK_MPI(MPI_Put(&value, 1, MPI_UINT64_T, 0, (MPI_Aint)cell, 1, MPI_UINT64_T, c->win));
+    SK_MPI(MPI_Win_unlock(0, c->win));
+}
+
+static void comm_cells_open(comm_cells *c)
+{
+    MPI_Aint bytes = comm_my_rank == 0 ? (MPI_Aint)c->n * (MPI_Aint)sizeof(uint64_t) : 0;
+    SK_CHECK(c->n <= 0x7fffffff, "comm_cells_create: too many cells");
+    if (!c->sync->window) return;
+    SK_MPI(MPI_Win_allocate(bytes, (int)sizeof(uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &c->base,
+                            &c->win));
+    SK_MPI(MPI_Win_set_errhandler(c->win, MPI_ERRORS_RETURN));
+}
+
+/* Close the run's epoch: completes this rank's updates. */
+static void comm_cells_end_epoch(comm_cells *c)
+{
+    if (!c->in_epoch) return;
+    SK_MPI(MPI_Win_unlock_all(c->win));
+    c->in_epoch = 0;
+}
+
+void comm_cells_reset(comm_cells *c)
+{
+    memset(c->local, 0, (size_t)c->n * sizeof *c->local);
+    if (!c->sync->window) return;
+    comm_cells_end_epoch(c);
+    if (comm_my_rank == 0) {
+        SK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, c->win));
+        memset(c->base, 0, (size_t)c->n * sizeof *c->base);
+        SK_MPI(MPI_Win_unlock(0, c->win));
+    }
+    SK_MPI(MPI_Barrier(MPI_COMM_WORLD)); /* nobody adds before the cells are zero */
+    if (c->sync->epoch) {
+        SK_MPI(MPI_Win_lock_all(0, c->win));
+        c->in_epoch = 1;
+    }
+}
+
+const uint64_t *comm_cells_values(comm_cells *c)
+{
+    if (!c->sync->window) {
+        SK_MPI(
+            MPI_Reduce(c->local, c->totals, (int)c->n, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD));
+        return c->totals;
+    }
+    comm_cells_end_epoch(c);             /* completes this rank's updates */
+    SK_MPI(MPI_Barrier(MPI_COMM_WORLD)); /* ... and every rank's */
+    if (comm_my_rank == 0) {
+        SK_MPI(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, c->win));
+        memcpy(c->totals, c->base, (size_t)c->n * sizeof *c->totals);
+        SK_MPI(MPI_Win_unlock(0, c->win));
+    }
+    return c->totals;
+}
+
+static void comm_cells_close(comm_cells *c)
+{
+    if (!c->sync->window) return;
+    comm_cells_end_epoch(c);
+    SK_MPI(MPI_Win_free(&c->win));
+}
+
 #else /* serial bodies: one rank */
 
 void comm_init(int *argc, char ***argv, int want_threads)
@@ -253,6 +355,36 @@ void comm_gather(const void *mine, void *all, size_t n)
     if (n > 0) memmove(all, mine, n);
 }
 
+/* One rank: every primitive is a plain add to this rank's cells. */
+static void comm_add_local(void *cells, int64_t cell, uint64_t v)
+{
+    ((comm_cells *)cells)->local[cell] += v;
+}
+#define comm_add_reduce comm_add_local
+#define comm_add_rma comm_add_local
+#define comm_add_lock comm_add_local
+
+static void comm_cells_open(comm_cells *c)
+{
+    (void)c;
+}
+
+void comm_cells_reset(comm_cells *c)
+{
+    memset(c->local, 0, (size_t)c->n * sizeof *c->local);
+}
+
+const uint64_t *comm_cells_values(comm_cells *c)
+{
+    memcpy(c->totals, c->local, (size_t)c->n * sizeof *c->totals);
+    return c->totals;
+}
+
+static void comm_cells_close(comm_cells *c)
+{
+    (void)c;
+}
+
 /* With one rank a neighbour can only be this rank itself (periodic wrap):
  * the data sent across face f arrives across the opposite face. */
 static void comm_halo_dim(const comm_halo *h, int d, const comm_faces *b)
@@ -264,6 +396,42 @@ static void comm_halo_dim(const comm_halo *h, int d, const comm_faces *b)
 }
 
 #endif
+
+/* One entry per primitive; the first is the default. */
+static const comm_sync comm_syncs[] = {
+    {"reduce", "ranks add to local cells; one MPI_Reduce to rank 0 after the run", 0, 0,
+     comm_add_reduce},
+    {"rma", "one MPI_Fetch_and_op + flush per update on rank 0's window", 1, 1, comm_add_rma},
+    {"lock", "exclusive MPI_Win_lock, get, add, put, unlock per update on rank 0's window", 1, 0,
+     comm_add_lock},
+};
+
+const comm_sync *comm_sync_at(int i)
+{
+    return i >= 0 && i < (int)(sizeof comm_syncs / sizeof comm_syncs[0]) ? &comm_syncs[i] : NULL;
+}
+
+comm_cells *comm_cells_create(const comm_sync *s, int64_t n)
+{
+    comm_cells *c = SK_MALLOC(sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->sync = s;
+    c->n = n;
+    c->local = SK_MALLOC((size_t)n * sizeof *c->local);
+    c->totals = SK_MALLOC((size_t)n * sizeof *c->totals);
+    comm_cells_open(c);
+    memset(c->local, 0, (size_t)n * sizeof *c->local);
+    return c;
+}
+
+void comm_cells_free(comm_cells *c)
+{
+    if (c == NULL) return;
+    comm_cells_close(c);
+    free(c->local);
+    free(c->totals);
+    free(c);
+}
 
 /* Face buffers are kept between calls and grown when needed. */
 static char *comm_halo_bufs[4];

@@ -5,10 +5,13 @@
  *
  * Invariant: per-thread partial results live on each thread's stack and are
  * combined under a critical section, so no two threads write the same memory.
+ * The one exception is the shared-cell primitive "none" (par_add_none): the
+ * deliberate data race that --sync none measures.
  */
 #include "par.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -94,4 +97,152 @@ void par_team(par_team_fn fn, void *ctx)
         fn(ctx, 0, 1);
 #endif
     }
+}
+
+/* ---- synchronisation primitives for shared cells ------------------------ */
+
+enum { PAR_LINE = 64 / sizeof(uint64_t) }; /* cells per cache line */
+
+struct par_cells {
+    const par_sync *sync;
+    int64_t n;
+    int64_t stride; /* cells per private copy: n rounded up to a cache line */
+    int nthreads;   /* private copies: the largest team par_for() starts */
+    uint64_t *cells;
+    uint64_t *priv; /* private_cells: nthreads copies of `stride` cells */
+#ifdef _OPENMP
+    omp_lock_t *locks; /* locks: one per cell */
+#endif
+};
+
+static int par_thread(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* --sync none: an unsynchronised read-modify-write, the one deliberate data
+ * race in scalekit. volatile keeps the compiler from merging successive
+ * updates into one, so threads that overlap really overwrite each other's
+ * increments. (tests/tsan.supp suppresses exactly this function.) */
+static void par_add_none(void *cells, int64_t cell, uint64_t v)
+{
+    volatile uint64_t *p = &((par_cells *)cells)->cells[cell];
+    *p = *p + v;
+}
+
+static void par_add_atomic(void *cells, int64_t cell, uint64_t v)
+{
+    uint64_t *p = &((par_cells *)cells)->cells[cell];
+#pragma omp atomic update
+    *p += v;
+}
+
+static void par_add_critical(void *cells, int64_t cell, uint64_t v)
+{
+    par_cells *c = cells;
+#pragma omp critical(par_sync_critical)
+    c->cells[cell] += v;
+}
+
+static void par_add_lock(void *cells, int64_t cell, uint64_t v)
+{
+    par_cells *c = cells;
+#ifdef _OPENMP
+    omp_set_lock(&c->locks[cell]);
+    c->cells[cell] += v;
+    omp_unset_lock(&c->locks[cell]);
+#else
+    c->cells[cell] += v;
+#endif
+}
+
+/* The team never exceeds omp_get_max_threads(), so the thread number always
+ * indexes an allocated copy. */
+static void par_add_private(void *cells, int64_t cell, uint64_t v)
+{
+    par_cells *c = cells;
+    c->priv[(int64_t)par_thread() * c->stride + cell] += v;
+}
+
+/* One entry per primitive; the first is the default. */
+static const par_sync par_syncs[] = {
+    {"atomic", "one atomic add per update (omp atomic)", 0, 0, 0, par_add_atomic},
+    {"critical", "one critical section around every update, all cells (omp critical)", 0, 0, 0,
+     par_add_critical},
+    {"lock", "one lock per cell around the update (omp_set_lock)", 0, 1, 0, par_add_lock},
+    {"reduction", "private cells per thread, summed once after the loop", 0, 0, 1, par_add_private},
+    {"none", "no synchronisation: the deliberate data race, loses updates", 1, 0, 0, par_add_none},
+};
+
+const par_sync *par_sync_at(int i)
+{
+    return i >= 0 && i < (int)(sizeof par_syncs / sizeof par_syncs[0]) ? &par_syncs[i] : NULL;
+}
+
+static uint64_t *par_cells_alloc(int64_t n)
+{
+    size_t bytes = (size_t)((n + PAR_LINE - 1) / PAR_LINE * PAR_LINE) * sizeof(uint64_t);
+    return aligned_alloc(64, bytes);
+}
+
+par_cells *par_cells_create(const par_sync *s, int64_t n)
+{
+    par_cells *c = calloc(1, sizeof *c);
+    if (c == NULL) return NULL;
+    c->sync = s;
+    c->n = n;
+    c->stride = (n + PAR_LINE - 1) / PAR_LINE * PAR_LINE;
+    c->nthreads = par_threads();
+    c->cells = par_cells_alloc(n);
+    if (s->private_cells) c->priv = par_cells_alloc(c->stride * c->nthreads);
+    int locks_ok = 1;
+#ifdef _OPENMP
+    if (s->locks) {
+        c->locks = malloc((size_t)n * sizeof *c->locks);
+        for (int64_t i = 0; c->locks != NULL && i < n; i++)
+            omp_init_lock(&c->locks[i]);
+        locks_ok = c->locks != NULL;
+    }
+#endif
+    if (c->cells == NULL || (s->private_cells && c->priv == NULL) || !locks_ok) {
+        par_cells_free(c);
+        return NULL;
+    }
+    par_cells_reset(c);
+    return c;
+}
+
+void par_cells_reset(par_cells *c)
+{
+    memset(c->cells, 0, (size_t)c->n * sizeof *c->cells);
+    if (c->priv != NULL) memset(c->priv, 0, (size_t)(c->stride * c->nthreads) * sizeof *c->priv);
+}
+
+uint64_t *par_cells_values(par_cells *c)
+{
+    for (int t = 0; c->priv != NULL && t < c->nthreads; t++) {
+        uint64_t *mine = c->priv + (int64_t)t * c->stride;
+        for (int64_t i = 0; i < c->n; i++) {
+            c->cells[i] += mine[i];
+            mine[i] = 0;
+        }
+    }
+    return c->cells;
+}
+
+void par_cells_free(par_cells *c)
+{
+    if (c == NULL) return;
+#ifdef _OPENMP
+    for (int64_t i = 0; c->locks != NULL && i < c->n; i++)
+        omp_destroy_lock(&c->locks[i]);
+    free(c->locks);
+#endif
+    free(c->cells);
+    free(c->priv);
+    free(c);
 }

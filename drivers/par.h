@@ -47,4 +47,32 @@ void par_team(par_team_fn fn, void *ctx);
 /* Combine src into dst with the kernel_result rules. */
 void par_result_combine(kernel_result *dst, const kernel_result *src);
 
+/* ---- synchronisation primitives for shared cells (kernel.h: kernel_shared)
+ * How the threads of one process add to cells they all share. A primitive is
+ * one entry in par.c's table (with its add function); drivers/sync.c offers
+ * every entry as a --sync value. Without OpenMP each has a serial body (a
+ * team of one: every primitive is a plain add). */
+typedef struct par_sync {
+    const char *name;
+    const char *help;
+    int racy;          /* a deliberate data race: updates may be lost */
+    int locks;         /* needs one lock per cell */
+    int private_cells; /* threads add to private copies, summed after the loop */
+    void (*add)(void *cells, int64_t cell, uint64_t v); /* cells: a par_cells */
+} par_sync;
+
+/* The i-th primitive, or NULL past the end. */
+const par_sync *par_sync_at(int i);
+
+typedef struct par_cells par_cells;
+/* n zeroed cells for primitive s, for teams of up to par_threads()
+ * threads. Ends the process if out of memory. Master thread. */
+par_cells *par_cells_create(const par_sync *s, int64_t n);
+/* Zero the cells (and private copies). Master thread, outside a loop. */
+void par_cells_reset(par_cells *c);
+/* Fold private copies into the cells and return them. Master thread,
+ * after the parallel loop that added to them. */
+uint64_t *par_cells_values(par_cells *c);
+void par_cells_free(par_cells *c);
+
 #endif

@@ -16,6 +16,7 @@
 #include "decomp.h"
 #include "halo.h"
 #include "par.h"
+#include "sync.h"
 
 typedef struct run_ctx {
     const cli_options *opt;
@@ -29,6 +30,7 @@ typedef struct run_ctx {
     comm_halo halo;
     kernel_result local;    /* this rank's result of the last iteration */
     kernel_result combined; /* the last run's result over all ranks */
+    sync_cells *sync;       /* shared cells (kernels with shared_cells), else NULL */
 } run_ctx;
 
 /* Combine a rank's result over all ranks (the kernel_result rules). */
@@ -85,6 +87,7 @@ static void run_prepare(void *ctx)
     run_ctx *c = ctx;
     par_schedule st = {PAR_STATIC, 0};
     kernel_result unused;
+    if (c->sync != NULL) sync_reset(c->sync);
     if (c->k->init != NULL) par_for(c->nitems, &st, run_item_init, c, &unused);
 }
 
@@ -105,6 +108,7 @@ static double run_once(void *ctx)
     }
     /* Combining the answer over ranks is part of the computation's cost. */
     if (c->k->finish == NULL) run_combine(&c->local, &c->combined);
+    if (c->sync != NULL) sync_flush(c->sync);
     return compute;
 }
 
@@ -174,6 +178,28 @@ static int run_check_memory(const run_ctx *c)
     return CLI_EXIT_USAGE;
 }
 
+/* The index of k's KERNEL_OPTION_SYNC option (it picks the primitive). */
+static int run_sync_option(const kernel *k)
+{
+    for (int i = 0; k->options != NULL && k->options[i].name != NULL; i++)
+        if (k->options[i].kind == KERNEL_OPTION_SYNC) return i;
+    return -1;
+}
+
+/* Collective: the shared cells of kernels that ask for them. */
+static void run_setup_sync(run_ctx *c, run_report *rep)
+{
+    const kernel_params *p = &c->opt->params;
+    int64_t n = c->k->shared_cells != NULL ? c->k->shared_cells(p) : 0;
+    int option = run_sync_option(c->k);
+    if (n <= 0) return;
+    SK_CHECK(option >= 0 && c->k->summarise != NULL && c->k->create != NULL,
+             "a kernel with shared cells needs a --sync option, create() and summarise()");
+    c->sync = sync_create(p->opt[option], n);
+    c->dom.shared = sync_shared(c->sync);
+    rep->expected_wrong = sync_racy(p->opt[option]);
+}
+
 static void run_setup_state(run_ctx *c)
 {
     if (c->k->create == NULL) return; /* stateless kernel */
@@ -204,6 +230,10 @@ static void run_verify(run_ctx *c, run_report *rep)
     }
     *r = c->combined;
     memset(&rep->verdict, 0, sizeof rep->verdict);
+    if (c->sync != NULL && comm_rank() == 0) {
+        memset(r, 0, sizeof *r);
+        c->k->summarise(&c->opt->params, sync_values(c->sync), sync_shared(c->sync)->ncells, r);
+    }
     if (comm_rank() == 0) {
         const char *corrupt = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
         if (corrupt != NULL && strcmp(corrupt, "1") == 0) { /* test hook, see README */
@@ -231,10 +261,12 @@ int run_kernel(const cli_options *o, run_report *rep)
     rep->items_min = rep->items_max = (double)c.nitems;
     comm_min_double(&rep->items_min, 1);
     comm_max_double(&rep->items_max, 1);
+    run_setup_sync(&c, rep);
     run_setup_state(&c);
     harness_run(o->warmup, o->reps, run_prepare, run_once, &c, &rep->timing);
     run_verify(&c, rep);
     if (c.k->destroy != NULL) c.k->destroy(c.state);
+    sync_free(c.sync);
     return CLI_EXIT_OK;
 }
 

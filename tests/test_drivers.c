@@ -1,7 +1,8 @@
 /*
  * test_drivers.c - unit tests of the model-independent driver pieces:
- * decomposition arithmetic, command-line parsing, the JSON builder and the
- * timing statistics. Runs in one process with the serial comm/par layers.
+ * decomposition arithmetic, command-line parsing (with kernel options), the
+ * JSON builder, the timing statistics and the serial bodies of the shared-cell
+ * primitives. Runs in one process with the serial comm/par layers (as seq).
  * Last line: "N passed, N failed".
  */
 #define _POSIX_C_SOURCE 200809L
@@ -11,9 +12,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "comm.h"
 #include "decomp.h"
 #include "harness.h"
 #include "json.h"
+#include "kopt.h"
+#include "par.h"
+#include "sync.h"
 
 static int passed, failed;
 
@@ -188,6 +193,27 @@ static void test_cli(void)
     CHECK(parse("", &o, err, sizeof err) != 0 && strstr(err, "--kernel"));
 }
 
+/* Every primitive's serial body counts exactly (one rank, a team of one). */
+static void test_sync_serial(void)
+{
+    const kernel_choice *list = sync_choices();
+    int n = 0;
+    for (; list[n].name != NULL; n++) {
+        sync_cells *s = sync_create(n, 5);
+        const kernel_shared *sh = sync_shared(s);
+        for (int run = 0; run < 2; run++) {
+            sync_reset(s);
+            for (int64_t i = 0; i < 1000; i++)
+                sh->add(sh->ctx, i % 5, 2);
+            sync_flush(s);
+            const uint64_t *v = sync_values(s);
+            CHECK(sh->ncells == 5 && v != NULL && v[0] == 400 && v[4] == 400);
+        }
+        sync_free(s);
+    }
+    CHECK(n >= 8 && par_sync_at(0) != NULL && comm_sync_at(0) != NULL);
+}
+
 static void test_json(void)
 {
     json j;
@@ -232,6 +258,7 @@ int main(void)
     test_parse_count();
     test_parse_size();
     test_cli();
+    test_sync_serial();
     test_json();
     test_stats();
     printf("%d passed, %d failed\n", passed, failed);

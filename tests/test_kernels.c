@@ -35,6 +35,16 @@ static void check_report(int ok, const char *what, const char *file, int line)
 
 enum { PHASE_INIT, PHASE_WORK, PHASE_FINISH };
 
+/* The shared cells the simulated driver hands kernels that ask for them:
+ * plain adds (one thread), reset by the test. */
+enum { SIM_CELLS = 4096 };
+static uint64_t sim_cells[SIM_CELLS];
+static void sim_add(void *ctx, int64_t cell, uint64_t v)
+{
+    ((uint64_t *)ctx)[cell] += v;
+}
+static kernel_shared sim_shared = {sim_cells, SIM_CELLS, sim_add};
+
 static void result_combine(kernel_result *into, const kernel_result *part)
 {
     for (int i = 0; i < KERNEL_COUNTS; i++)
@@ -94,6 +104,10 @@ static int run_1d(const kernel *k, const kernel_params *p, int nranks, int64_t b
     for (int rank = 0; rank < nranks; rank++) {
         size_t n;
         kernel_domain d = {.extent = {extent, k->extent(p, 1)}};
+        if (k->shared_cells != NULL) {
+            sim_shared.ncells = k->shared_cells(p);
+            d.shared = &sim_shared;
+        }
         kernel_span *sp = spans_make(extent, nranks, rank, block, piece, &n, &d.nlocal);
         void *st = sp != NULL && k->create != NULL ? k->create(p, &d) : NULL;
         if (sp == NULL || (k->create != NULL && st == NULL)) {
@@ -160,12 +174,13 @@ static int rejects(const kernel *k, kernel_params p, const char *needle)
 static void test_registry_table(void)
 {
     static const char *const names[] = {"primes", "pi", "mandelbrot", "stencil", "triad"};
-    for (size_t i = 0; i < 5; i++) {
+    enum { N = sizeof names / sizeof names[0] };
+    for (size_t i = 0; i < N; i++) {
         const kernel *k = kernel_at(i);
         CHECK(k != NULL && strcmp(k->name, names[i]) == 0);
         CHECK(kernel_find(names[i]) == k);
     }
-    CHECK(kernel_at(5) == NULL);
+    CHECK(kernel_at(N) == NULL);
     CHECK(kernel_find("nope") == NULL);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_SMALL], "small") == 0);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_MEDIUM], "medium") == 0);
@@ -194,6 +209,18 @@ static void test_registry_kernel(const kernel *k)
     CHECK(k->check && k->extent && k->work && k->verify && k->work_units);
     /* State is optional, but create and destroy come as a pair. */
     CHECK((k->create == NULL) == (k->destroy == NULL));
+    /* Shared cells need a --sync option, state and summarise(). */
+    if (k->shared_cells != NULL) {
+        int sync = 0;
+        for (int i = 0; k->options != NULL && k->options[i].name != NULL; i++)
+            sync += k->options[i].kind == KERNEL_OPTION_SYNC;
+        CHECK(sync == 1 && k->create != NULL && k->summarise != NULL);
+    }
+    for (int i = 0; k->options != NULL && k->options[i].name != NULL; i++) {
+        const kernel_option *o = &k->options[i];
+        CHECK(i < KERNEL_OPTIONS && o->help != NULL);
+        CHECK(o->kind == KERNEL_OPTION_SYNC || (o->choices != NULL && o->choices[0].name != NULL));
+    }
     for (int i = 0; i < KERNEL_PRESETS; i++) {
         kernel_params p = {.iters = 0};
         memcpy(p.size, k->presets[i], sizeof p.size);
