@@ -15,9 +15,10 @@ extern const kernel kernel_pi;
 extern const kernel kernel_mandelbrot;
 extern const kernel kernel_stencil;
 extern const kernel kernel_triad;
+extern const kernel kernel_counter;
 
-static const kernel *const kernels[] = {&kernel_primes, &kernel_pi, &kernel_mandelbrot,
-                                        &kernel_stencil, &kernel_triad};
+static const kernel *const kernels[] = {&kernel_primes,  &kernel_pi,    &kernel_mandelbrot,
+                                        &kernel_stencil, &kernel_triad, &kernel_counter};
 
 enum { KERNEL_COUNT = sizeof kernels / sizeof kernels[0] };
 

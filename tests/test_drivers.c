@@ -193,6 +193,62 @@ static void test_cli(void)
     CHECK(parse("", &o, err, sizeof err) != 0 && strstr(err, "--kernel"));
 }
 
+/* The index of the choice called name that applies to this driver (seq). */
+static int choice_index(const kernel_option *o, const char *name)
+{
+    const kernel_choice *list = kopt_choices(o);
+    for (int i = 0; list[i].name != NULL; i++)
+        if (strcmp(list[i].name, name) == 0 && kopt_applies(&list[i], kopt_model())) return i;
+    return -1;
+}
+
+static void test_kernel_options(void)
+{
+    cli_options o;
+    char err[256];
+    const kernel *c = kernel_find("counter");
+    kopt_set s;
+    memset(&s, 0, sizeof s);
+    CHECK(kopt_model() == KERNEL_MODEL_SEQ && strcmp(kopt_model_name(kopt_model()), "seq") == 0);
+    CHECK(kopt_take(&s, "nosuch", "x", err, sizeof err) == 0);
+    CHECK(kopt_take(&s, "sync", "lock", err, sizeof err) == 1 && s.n == 1);
+    CHECK(kopt_take(&s, "sync", "none", err, sizeof err) == -1 && strstr(err, "twice"));
+    /* Defaults: the first value that applies here; given values land in params.opt. */
+    CHECK(parse("--kernel counter", &o, err, sizeof err) == 0 &&
+          strcmp(o.kopt.chosen[0], "atomic") == 0 && strcmp(o.kopt.chosen[1], "counter") == 0 &&
+          o.kopt.chosen[2] == NULL && o.params.opt[1] == 0);
+    CHECK(parse("--sync lock --kernel counter --variant=histogram", &o, err, sizeof err) == 0 &&
+          strcmp(o.kopt.chosen[0], "lock") == 0 &&
+          o.params.opt[0] == choice_index(&c->options[0], "lock") &&
+          strcmp(o.kopt.chosen[1], "histogram") == 0 && o.params.opt[1] == 1);
+    CHECK(parse("--kernel counter --sync none", &o, err, sizeof err) == 0 &&
+          sync_racy(o.params.opt[0]) && !sync_racy(choice_index(&c->options[0], "atomic")));
+    /* Errors: unknown value, a value for another driver, another kernel's option, twice. */
+    CHECK(parse("--kernel counter --sync foo", &o, err, sizeof err) != 0 && strstr(err, "'foo'") &&
+          strstr(err, "atomic"));
+    CHECK(parse("--kernel counter --sync rma", &o, err, sizeof err) != 0 &&
+          strstr(err, "does not apply to scalekit-seq") && strstr(err, "scalekit-mpi"));
+    CHECK(parse("--kernel counter --variant", &o, err, sizeof err) != 0 &&
+          strstr(err, "--variant"));
+    CHECK(parse("--kernel pi --variant histogram", &o, err, sizeof err) != 0 &&
+          strstr(err, "counter") && strstr(err, "pi"));
+    CHECK(parse("--kernel counter --variant counter --variant counter", &o, err, sizeof err) != 0 &&
+          strstr(err, "twice"));
+    CHECK(parse("--kernel pi", &o, err, sizeof err) == 0 && o.kopt.chosen[0] == NULL);
+    /* Kernel options never shadow a driver option, and fit params.opt. */
+    for (size_t i = 0; kernel_at(i) != NULL; i++) {
+        const kernel *k = kernel_at(i);
+        static const char *const driver_opts[] = {"kernel", "size",     "iters",  "reps",
+                                                  "warmup", "schedule", "decomp", "output",
+                                                  "layout", "list",     "help",   "version"};
+        int n = 0;
+        for (; k->options != NULL && k->options[n].name != NULL; n++)
+            for (size_t d = 0; d < sizeof driver_opts / sizeof driver_opts[0]; d++)
+                CHECK(strcmp(k->options[n].name, driver_opts[d]) != 0);
+        CHECK(n <= KERNEL_OPTIONS);
+    }
+}
+
 /* Every primitive's serial body counts exactly (one rank, a team of one). */
 static void test_sync_serial(void)
 {
@@ -258,6 +314,7 @@ int main(void)
     test_parse_count();
     test_parse_size();
     test_cli();
+    test_kernel_options();
     test_sync_serial();
     test_json();
     test_stats();

@@ -173,7 +173,8 @@ static int rejects(const kernel *k, kernel_params p, const char *needle)
 
 static void test_registry_table(void)
 {
-    static const char *const names[] = {"primes", "pi", "mandelbrot", "stencil", "triad"};
+    static const char *const names[] = {"primes",  "pi",    "mandelbrot",
+                                        "stencil", "triad", "counter"};
     enum { N = sizeof names / sizeof names[0] };
     for (size_t i = 0; i < N; i++) {
         const kernel *k = kernel_at(i);
@@ -614,6 +615,46 @@ static void test_triad(void)
     CHECK(!rejects(k, params_make(k, INT64_C(1) << 40, 0, 0, 1000), NULL));
 }
 
+/* ---- counter ---------------------------------------------------------- */
+
+/* Counter run on 3 simulated ranks: the summary of the shared cells. */
+static kernel_verdict counter_run(const kernel *k, kernel_params *p, int perturb)
+{
+    kernel_result r, unused;
+    memset(sim_cells, 0, sizeof sim_cells);
+    memset(&r, 0, sizeof r);
+    if (run_1d(k, p, 3, 4096, 1000, 1, &unused) != 0) CHECK(!"counter run failed");
+    int64_t n = k->shared_cells(p);
+    if (perturb == 1) sim_cells[n - 1]--;                 /* a lost update */
+    if (perturb == 2) sim_cells[0]--, sim_cells[n - 1]++; /* one in the wrong bin */
+    if (perturb == 3) sim_cells[0]++;                     /* one too many */
+    k->summarise(p, sim_cells, n, &r);
+    return verdict_of(k, p, &r);
+}
+
+static void test_counter(void)
+{
+    const kernel *k = kernel_find("counter");
+    static const int64_t ns[] = {1, 2, 5, 4095, 4096, 4097, 10000, 12289};
+    for (int variant = 0; variant < 2; variant++)
+        for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+            kernel_params p = params_make(k, ns[i], 0, 0, 3);
+            p.opt[1] = variant;
+            CHECK(k->shared_cells(&p) == (variant ? 4096 : 1));
+            kernel_verdict v = counter_run(k, &p, 0);
+            CHECK(v.ok && v.ivalue == (uint64_t)ns[i] * 3);
+            CHECK(!counter_run(k, &p, 1).ok);
+            CHECK(!counter_run(k, &p, 3).ok);
+            if (variant == 1) CHECK(!counter_run(k, &p, 2).ok); /* total right, bins wrong */
+        }
+    kernel_params p = params_make(k, 1000, 0, 0, 2);
+    kernel_domain d = {.extent = {1000, 1}};
+    CHECK(k->create(&p, &d) == NULL); /* no shared cells: refuse, never crash */
+    CHECK(k->work_units(&p, NULL) == 2000.0);
+    CHECK(rejects(k, params_make(k, INT64_C(1) << 57, 0, 0, 1), "2^56"));
+    CHECK(!rejects(k, params_make(k, INT64_C(1) << 50, 0, 0, 64), NULL));
+}
+
 int main(void)
 {
     test_registry();
@@ -626,6 +667,7 @@ int main(void)
     test_stencil_tiles();
     test_stencil_verdicts();
     test_triad();
+    test_counter();
     printf("%d passed, %d failed\n", tests_passed, tests_failed);
     return tests_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -61,3 +61,13 @@ add_test(NAME unit.structure
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_structure.py
                  --source ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:scalekit-seq>)
 set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
+
+# Races and synchronisation: the counter kernel under every primitive.
+add_test(NAME counter.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_counter.py ${SCALEKIT_TEST_ARGS}
+                 --group serial --summary ${CMAKE_SOURCE_DIR}/analysis/summary.py)
+set_tests_properties(counter.serial PROPERTIES LABELS "seq;omp" TIMEOUT 600 PROCESSORS 2)
+add_test(NAME counter.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_counter.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(counter.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
