@@ -33,6 +33,7 @@ CRASH_MARKERS = (
     "segfault",
     "core dumped",
     "AddressSanitizer",
+    "ThreadSanitizer",
     "LeakSanitizer",
     "UndefinedBehaviorSanitizer",
     "runtime error:",

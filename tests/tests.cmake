@@ -71,3 +71,26 @@ add_test(NAME counter.mpi
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_counter.py ${SCALEKIT_TEST_ARGS}
                  --group mpi)
 set_tests_properties(counter.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# ThreadSanitizer build (preset tsan: clang, LLVM's libomp): every test runs
+# with LLVM's Archer OMPT tool, which tells TSan about OpenMP's own
+# synchronisation, and with tests/tsan.supp, which suppresses the one
+# deliberate race (--sync none) by name. tsan.race proves TSan reports that
+# race when the suppression is off, and that nothing else is reported.
+if(SCALEKIT_TSAN)
+  get_filename_component(omp_dir "${OpenMP_omp_LIBRARY}" DIRECTORY)
+  find_library(SCALEKIT_ARCHER NAMES archer HINTS "${omp_dir}")
+  if(NOT SCALEKIT_ARCHER)
+    message(FATAL_ERROR "LLVM's Archer (libarcher.so) not found next to ${OpenMP_omp_LIBRARY}; "
+                        "install libomp-dev (./scalekit deps)")
+  endif()
+  set(SCALEKIT_TSAN_OPTIONS "history_size=7 ignore_noninstrumented_modules=1")
+  add_test(NAME tsan.race
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_tsan.py ${SCALEKIT_TEST_ARGS}
+                   --suppressions ${CMAKE_SOURCE_DIR}/tests/tsan.supp)
+  set_tests_properties(tsan.race PROPERTIES LABELS tsan TIMEOUT 300 PROCESSORS 2)
+  get_property(all_tests DIRECTORY PROPERTY TESTS)
+  set_property(TEST ${all_tests} APPEND PROPERTY ENVIRONMENT
+               "OMP_TOOL_LIBRARIES=${SCALEKIT_ARCHER}"
+               "TSAN_OPTIONS=${SCALEKIT_TSAN_OPTIONS} suppressions=${CMAKE_SOURCE_DIR}/tests/tsan.supp")
+endif()
