@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* One dimension's face buffers (low side 0, high side 1) and their sizes. */
 typedef struct comm_faces {
@@ -287,6 +288,104 @@ static void comm_cells_close(comm_cells *c)
     SK_MPI(MPI_Win_free(&c->win));
 }
 
+/* Message buffers of the probes: kept between calls, grown when needed and
+ * touched when allocated, so no page fault lands in a timed loop. */
+static char *comm_probe_buf[2];
+static size_t comm_probe_cap[2];
+
+/* Test hook (README, Tests): SCALEKIT_TEST_CORRUPT_RESULT=1 (or =mpi) damages
+ * the last message received, so the tests see the exchange check fail. */
+static void comm_test_corrupt(char *buf, size_t bytes)
+{
+    const char *hook = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
+    if (hook != NULL && (strcmp(hook, "1") == 0 || strcmp(hook, "mpi") == 0)) buf[bytes / 2] ^= 1;
+}
+
+/* The send buffer holds a known pattern, the receive buffer zeros. */
+static void comm_probe_buffers(size_t bytes, char **sbuf, char **rbuf)
+{
+    SK_CHECK(bytes >= 1 && bytes <= 0x7fffffff, "message size out of range for one MPI message");
+    for (int i = 0; i < 2; i++)
+        if (bytes > comm_probe_cap[i]) {
+            free(comm_probe_buf[i]);
+            comm_probe_buf[i] = SK_MALLOC(bytes);
+            comm_probe_cap[i] = bytes;
+        }
+    *sbuf = comm_probe_buf[0];
+    *rbuf = comm_probe_buf[1];
+    for (size_t i = 0; i < bytes; i++)
+        (*sbuf)[i] = (char)((i * 131 + 7) & 0x7f);
+    memset(*rbuf, 0, bytes);
+}
+
+void comm_barrier_quiet(void)
+{
+    MPI_Request req;
+    int done = 0;
+    struct timespec pause = {0, 100000};
+    SK_MPI(MPI_Ibarrier(MPI_COMM_WORLD, &req));
+    for (;;) {
+        SK_MPI(MPI_Test(&req, &done, MPI_STATUS_IGNORE));
+        if (done) return;
+        nanosleep(&pause, NULL);
+    }
+}
+
+double comm_pingpong(size_t bytes, int64_t n)
+{
+    char *sbuf, *rbuf;
+    int count = (int)bytes, peer = 1 - comm_my_rank;
+    double t0;
+    if (comm_nranks < 2) return -1.0;
+    if (comm_my_rank > 1) return 0.0;
+    comm_probe_buffers(bytes, &sbuf, &rbuf);
+    t0 = MPI_Wtime();
+    for (int64_t i = 0; i < n; i++) {
+        if (comm_my_rank == 0) {
+            SK_MPI(MPI_Send(sbuf, count, MPI_BYTE, peer, 1, MPI_COMM_WORLD));
+            SK_MPI(MPI_Recv(rbuf, count, MPI_BYTE, peer, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        } else {
+            SK_MPI(MPI_Recv(rbuf, count, MPI_BYTE, peer, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+            SK_MPI(MPI_Send(rbuf, count, MPI_BYTE, peer, 1, MPI_COMM_WORLD));
+        }
+    }
+    t0 = MPI_Wtime() - t0;
+    if (comm_my_rank == 1) return 0.0;
+    comm_test_corrupt(rbuf, bytes);
+    return memcmp(sbuf, rbuf, bytes) == 0 ? t0 : -2.0; /* what came back is what went out */
+}
+
+double comm_stream(size_t bytes, int64_t n, int window)
+{
+    MPI_Request req[64];
+    char *sbuf, *rbuf;
+    int count = (int)bytes, ack = 1;
+    double t0;
+    SK_CHECK(window >= 1 && window <= 64, "comm_stream: window must be 1..64");
+    if (comm_nranks < 2) return -1.0;
+    if (comm_my_rank > 1) return 0.0;
+    comm_probe_buffers(bytes, &sbuf, &rbuf);
+    t0 = MPI_Wtime();
+    for (int64_t i = 0; i < n; i++) {
+        for (int k = 0; k < window; k++)
+            if (comm_my_rank == 0)
+                SK_MPI(MPI_Isend(sbuf, count, MPI_BYTE, 1, 2, MPI_COMM_WORLD, &req[k]));
+            else
+                SK_MPI(MPI_Irecv(rbuf, count, MPI_BYTE, 0, 2, MPI_COMM_WORLD, &req[k]));
+        SK_MPI(MPI_Waitall(window, req, MPI_STATUSES_IGNORE));
+        if (comm_my_rank == 0) {
+            SK_MPI(MPI_Recv(&ack, 1, MPI_INT, 1, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        } else {
+            if (i + 1 == n) comm_test_corrupt(rbuf, bytes);
+            ack = i + 1 < n || memcmp(sbuf, rbuf, bytes) == 0; /* last ack: data intact? */
+            SK_MPI(MPI_Send(&ack, 1, MPI_INT, 0, 3, MPI_COMM_WORLD));
+        }
+    }
+    t0 = MPI_Wtime() - t0;
+    if (comm_my_rank == 1) return 0.0;
+    return ack ? t0 : -2.0;
+}
+
 #else /* serial bodies: one rank */
 
 void comm_init(int *argc, char ***argv, int want_threads)
@@ -383,6 +482,21 @@ const uint64_t *comm_cells_values(comm_cells *c)
 static void comm_cells_close(comm_cells *c)
 {
     (void)c;
+}
+
+/* One rank: nobody to wait for or to exchange with. */
+void comm_barrier_quiet(void) {}
+
+double comm_pingpong(size_t bytes, int64_t n)
+{
+    (void)bytes, (void)n;
+    return -1.0;
+}
+
+double comm_stream(size_t bytes, int64_t n, int window)
+{
+    (void)bytes, (void)n, (void)window;
+    return -1.0;
 }
 
 /* With one rank a neighbour can only be this rank itself (periodic wrap):

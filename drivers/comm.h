@@ -98,6 +98,22 @@ const uint64_t *comm_cells_values(comm_cells *c);
 /* Collective. */
 void comm_cells_free(comm_cells *c);
 
+/* ---- probes for scalekit-overhead: the cost of MPI operations ---- */
+
+/* Collective barrier in which waiting ranks sleep (MPI_Ibarrier polled every
+ * 100 us) instead of spinning: ranks that must not take CPU time from the
+ * threads rank 0 is measuring wait in it. */
+void comm_barrier_quiet(void);
+/* Collective (ranks 0 and 1 exchange, the others return at once): n round
+ * trips of a `bytes` message from rank 0 to rank 1 and back (OSU latency
+ * is the time / n / 2). Returns rank 0's seconds; 0 on other ranks; -1
+ * with fewer than 2 ranks; -2 if the last message arrived corrupted. */
+double comm_pingpong(size_t bytes, int64_t n);
+/* Collective, like comm_pingpong(): n windows of `window` messages of
+ * `bytes` from rank 0 to rank 1 (MPI_Isend/MPI_Irecv, one MPI_Waitall),
+ * each window acknowledged by a 4-byte reply (OSU bandwidth). */
+double comm_stream(size_t bytes, int64_t n, int window);
+
 /* End every rank with exit code `code` after printing msg (any rank may
  * call; use for errors only some ranks see). Does not return. */
 _Noreturn void comm_abort(int code, const char *msg);

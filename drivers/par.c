@@ -8,11 +8,16 @@
  * The one exception is the shared-cell primitive "none" (par_add_none): the
  * deliberate data race that --sync none measures.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "par.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -245,4 +250,209 @@ void par_cells_free(par_cells *c)
     free(c->cells);
     free(c->priv);
     free(c);
+}
+
+/* ---- probes for scalekit-overhead ---------------------------------------- */
+
+static double par_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void par_set_threads(int n)
+{
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+
+/* The body of the fork/join probe: a call the compiler cannot see through,
+ * so the region is not removed as empty (every thread only reads the
+ * pointer). */
+static void par_nothing(void) {}
+static void (*volatile par_region_body)(void) = par_nothing;
+
+void par_fork_join(int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+#pragma omp parallel
+        par_region_body(); /* the cost is the fork and the join */
+    }
+}
+
+double par_barriers(int64_t n)
+{
+    double seconds = 0.0;
+#pragma omp parallel
+    {
+        double t0;
+#pragma omp barrier
+        t0 = par_now();
+        for (int64_t i = 0; i < n; i++) {
+#pragma omp barrier
+        }
+#ifdef _OPENMP
+        if (omp_get_thread_num() == 0) seconds = par_now() - t0;
+#else
+        seconds = par_now() - t0;
+#endif
+    }
+    return seconds;
+}
+
+static void *par_thread_nothing(void *arg)
+{
+    return arg;
+}
+
+int par_thread_create_join(int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, par_thread_nothing, NULL) != 0) return -1;
+        pthread_join(t, NULL);
+    }
+    return 0;
+}
+
+/* A one-way channel of shared slots between two threads. `sent` counts
+ * messages published, `taken` messages copied out; they sit on separate
+ * cache lines. Invariant: sent - taken <= nslots. */
+typedef struct par_channel {
+    _Alignas(64) atomic_llong sent;
+    _Alignas(64) atomic_llong taken;
+    _Alignas(64) char *slot[64];
+    int nslots;
+} par_channel;
+
+enum { PAR_SLOT_BYTES = 64 << 20 }; /* bound on the memory of the slots */
+
+static void par_wait_until(atomic_llong *v, long long want)
+{
+    unsigned spins = 0;
+    while (atomic_load_explicit(v, memory_order_acquire) < want)
+        if (++spins % 4096 == 0) sched_yield(); /* be fair on a loaded machine */
+}
+
+static void par_send(par_channel *c, long long m, const char *src, size_t bytes)
+{
+    par_wait_until(&c->taken, m + 1 - c->nslots); /* a free slot */
+    memcpy(c->slot[m % c->nslots], src, bytes);
+    atomic_store_explicit(&c->sent, m + 1, memory_order_release);
+}
+
+static void par_receive(par_channel *c, long long m, char *dst, size_t bytes)
+{
+    par_wait_until(&c->sent, m + 1);
+    memcpy(dst, c->slot[m % c->nslots], bytes);
+    atomic_store_explicit(&c->taken, m + 1, memory_order_release);
+}
+
+static int par_channel_init(par_channel *c, size_t bytes, int nslots)
+{
+    memset(c->slot, 0, sizeof c->slot);
+    atomic_init(&c->sent, 0);
+    atomic_init(&c->taken, 0);
+    c->nslots = nslots;
+    for (int i = 0; i < nslots; i++)
+        if ((c->slot[i] = malloc(bytes)) == NULL) return -1;
+    return 0;
+}
+
+static void par_channel_free(par_channel *c)
+{
+    for (int i = 0; i < c->nslots; i++)
+        free(c->slot[i]);
+}
+
+/* Thread 0's side: n round trips, or n windows of `window` messages. */
+static void par_exchange_sender(par_channel *ch, size_t bytes, int64_t n, int window, char *src,
+                                char *back)
+{
+    for (int64_t i = 0; i < n; i++) {
+        if (window == 0) {
+            par_send(&ch[0], i, src, bytes);
+            par_receive(&ch[1], i, back, bytes);
+            continue;
+        }
+        for (int k = 0; k < window; k++)
+            par_send(&ch[0], i * window + k, src, bytes);
+        par_wait_until(&ch[0].taken, (i + 1) * window); /* the window's acknowledgement */
+    }
+}
+
+static void par_exchange_receiver(par_channel *ch, size_t bytes, int64_t n, int window, char *dst)
+{
+    for (int64_t i = 0; i < n; i++) {
+        if (window == 0) {
+            par_receive(&ch[0], i, dst, bytes);
+            par_send(&ch[1], i, dst, bytes);
+            continue;
+        }
+        for (int k = 0; k < window; k++)
+            par_receive(&ch[0], i * window + k, dst, bytes);
+    }
+}
+
+/* Test hook (README, Tests): SCALEKIT_TEST_CORRUPT_RESULT=1 (or =threads)
+ * damages the last message, so the tests see the exchange check fail. */
+static int par_test_corrupt(void)
+{
+    const char *hook = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
+    return hook != NULL && (strcmp(hook, "1") == 0 || strcmp(hook, "threads") == 0);
+}
+
+/* Byte i of every message: a pattern the receiver checks at the end. */
+static void par_pattern(char *buf, size_t bytes)
+{
+    for (size_t i = 0; i < bytes; i++)
+        buf[i] = (char)((i * 131 + 7) & 0x7f);
+}
+
+double par_exchange(size_t bytes, int64_t n, int window)
+{
+    par_channel ch[2];
+    size_t cap = bytes > 0 ? bytes : 1;
+    int nslots = window == 0 ? 1 : (int)(PAR_SLOT_BYTES / cap);
+    char *src = malloc(cap), *dst = malloc(cap), *back = malloc(cap);
+    double seconds = -1.0;
+    int ok = 0;
+    memset(ch, 0, sizeof ch);
+    nslots = nslots < 2 ? 2 : nslots > 64 ? 64 : nslots;
+    if (window > 0 && nslots > window) nslots = window;
+    if (src != NULL && dst != NULL && back != NULL && par_channel_init(&ch[0], cap, nslots) == 0 &&
+        par_channel_init(&ch[1], cap, 1) == 0) {
+        par_pattern(src, bytes);
+        memset(dst, 0, cap);
+#pragma omp parallel num_threads(2)
+        {
+#ifdef _OPENMP
+            int me = omp_get_thread_num(), team = omp_get_num_threads();
+#else
+            int me = 0, team = 1;
+#endif
+            if (team == 2) {
+                double t0;
+#pragma omp barrier
+                t0 = par_now();
+                if (me == 0) par_exchange_sender(ch, bytes, n, window, src, back);
+                if (me == 1) par_exchange_receiver(ch, bytes, n, window, dst);
+                if (me == 0) seconds = par_now() - t0;
+            }
+        }
+        if (par_test_corrupt()) dst[bytes / 2] ^= 1; /* test hook: the check must catch it */
+        ok = seconds >= 0.0 && memcmp(src, dst, bytes) == 0 &&
+             (window > 0 || memcmp(src, back, bytes) == 0);
+        if (seconds >= 0.0 && !ok) seconds = -2.0;
+    }
+    par_channel_free(&ch[0]);
+    par_channel_free(&ch[1]);
+    free(src);
+    free(dst);
+    free(back);
+    return seconds;
 }

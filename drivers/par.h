@@ -64,6 +64,32 @@ typedef struct par_sync {
 /* The i-th primitive, or NULL past the end. */
 const par_sync *par_sync_at(int i);
 
+/* ---- probes for scalekit-overhead: the cost of threading constructs ----
+ * Each runs its construct n times in a row so the caller can time many
+ * repetitions at once (EPCC's inner repetitions). Master thread, outside a
+ * parallel region. */
+
+/* Team size of later parallel regions (omp_set_num_threads); no-op without
+ * OpenMP. */
+void par_set_threads(int n);
+/* n empty parallel regions: fork/join of the team. */
+void par_fork_join(int64_t n);
+/* Seconds taken by n barriers of the team, timed by thread 0 between its
+ * first and last barrier inside one region (the fork/join excluded). */
+double par_barriers(int64_t n);
+/* n times: create one POSIX thread that does nothing, and join it. 0, or -1
+ * if a thread could not be created. */
+int par_thread_create_join(int64_t n);
+/* Two threads pass messages of `bytes` through shared memory: the sender
+ * copies into a shared slot and publishes it with a release store, the
+ * receiver waits (acquire), copies it out and frees the slot. window == 0:
+ * n round trips (the receiver copies each message back: OSU latency is the
+ * time / n / 2). window > 0: n windows of `window` messages from thread 0 to
+ * thread 1, each window complete before the next starts (OSU bandwidth).
+ * Returns the seconds timed by thread 0; -1 if the team has fewer than 2
+ * threads or memory ran out; -2 if the last message arrived corrupted. */
+double par_exchange(size_t bytes, int64_t n, int window);
+
 typedef struct par_cells par_cells;
 /* n zeroed cells for primitive s, for teams of up to par_threads()
  * threads. Ends the process if out of memory. Master thread. */

@@ -235,6 +235,11 @@ static void record_layout(json *j, const layout_table *t)
     json_int(j, "layout_shared_cores", t->shared);
 }
 
+void record_json_provenance(json *j, const record_context *ctx)
+{
+    record_provenance(j, ctx);
+}
+
 int record_write(const cli_options *o, const record_context *ctx, const run_report *r)
 {
     json j;

@@ -94,3 +94,9 @@ if(SCALEKIT_TSAN)
                "OMP_TOOL_LIBRARIES=${SCALEKIT_ARCHER}"
                "TSAN_OPTIONS=${SCALEKIT_TSAN_OPTIONS} suppressions=${CMAKE_SOURCE_DIR}/tests/tsan.supp")
 endif()
+
+# scalekit-overhead: thread vs process costs (links MPI: labelled mpi, so the
+# sanitizer presets leave it to the release build).
+add_test(NAME overhead
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_overhead.py ${SCALEKIT_TEST_ARGS})
+set_tests_properties(overhead PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
