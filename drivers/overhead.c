@@ -389,7 +389,7 @@ static void ovh_build(ovh_run *r)
                 OVH_TIME, 1, ovh_reference, NULL, 0, group);
         ovh_add(r, "startup", "pthread-create-join", "pthread_create + pthread_join, empty thread",
                 OVH_TIME, 1, ovh_thread, NULL, 0, group);
-        ovh_add(r, "startup", "omp-parallel-region", "empty #pragma omp parallel (fork/join)",
+        ovh_add(r, "startup", "omp-parallel-region", "an empty OpenMP parallel region (fork/join)",
                 OVH_TIME, w, ovh_region, NULL, 0, group);
         ovh_add(r, "startup", "fork-wait", "fork + waitpid, the child exits at once", OVH_TIME, 1,
                 ovh_fork, NULL, 0, group);
@@ -398,7 +398,7 @@ static void ovh_build(ovh_run *r)
         group++;
     }
     if (r->opt.bench & OVH_SYNC) {
-        ovh_add(r, "sync", "omp-barrier", "#pragma omp barrier, W threads", OVH_TIME, w,
+        ovh_add(r, "sync", "omp-barrier", "an OpenMP barrier, W threads", OVH_TIME, w,
                 ovh_omp_barrier, NULL, 0, group);
         ovh_add(r, "sync", "mpi-barrier", "MPI_Barrier, W ranks", OVH_TIME, r->ranks,
                 ovh_mpi_barrier, NULL, 1, group);
