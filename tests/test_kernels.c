@@ -173,8 +173,8 @@ static int rejects(const kernel *k, kernel_params p, const char *needle)
 
 static void test_registry_table(void)
 {
-    static const char *const names[] = {"primes",  "pi",    "mandelbrot",
-                                        "stencil", "triad", "counter"};
+    static const char *const names[] = {"primes", "pi",      "mandelbrot", "stencil",
+                                        "triad",  "counter", "latency"};
     enum { N = sizeof names / sizeof names[0] };
     for (size_t i = 0; i < N; i++) {
         const kernel *k = kernel_at(i);
@@ -656,6 +656,36 @@ static void test_counter(void)
     CHECK(!rejects(k, params_make(k, INT64_C(1) << 50, 0, 0, 64), NULL));
 }
 
+/* ---- latency ---------------------------------------------------------- */
+
+static void test_latency(void)
+{
+    const kernel *k = kernel_find("latency");
+    for (int mode = 0; mode < 2; mode++) /* threads, cooperative */
+        for (int64_t t = 1; t <= 9; t += 4) {
+            kernel_params p = params_make(k, t, 50, 100, 2), one;
+            kernel_result r, a;
+            p.opt[0] = mode;
+            one = p;
+            CHECK(run_1d(k, &p, 3, 2, 1, 2, &r) == 0);
+            CHECK(run_1d(k, &one, 1, t, 1, 1, &a) == 0);
+            kernel_verdict v = verdict_of(k, &p, &r);
+            CHECK(v.ok && v.ivalue == (uint64_t)t * 2 && r.count[1] == a.count[1]);
+            kernel_result bad = r;
+            bad.count[0]--; /* a task lost */
+            CHECK(!verdict_of(k, &p, &bad).ok);
+            bad = r;
+            bad.count[1]++; /* a wrong value */
+            CHECK(!verdict_of(k, &p, &bad).ok);
+        }
+    kernel_params p = params_make(k, 32, 0, 0, 0);
+    CHECK(p.size[1] == 20000 && p.size[2] == 20000 && p.iters == 1);
+    CHECK(k->work_units(&p, NULL) == 32.0);
+    CHECK(rejects(k, params_make(k, 2000000, 1, 1, 1), "T=2000000"));
+    CHECK(rejects(k, params_make(k, 10, 100000000, 1, 1), "L="));
+    CHECK(rejects(k, params_make(k, 1000000, 1, 100000, 1), "T*C"));
+}
+
 int main(void)
 {
     test_registry();
@@ -669,6 +699,7 @@ int main(void)
     test_stencil_verdicts();
     test_triad();
     test_counter();
+    test_latency();
     printf("%d passed, %d failed\n", tests_passed, tests_failed);
     return tests_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -72,11 +72,28 @@ add_test(NAME counter.mpi
                  --group mpi)
 set_tests_properties(counter.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
 
+# scalekit-overhead: thread vs process costs (links MPI: labelled mpi, so the
+# sanitizer presets leave it to the release build).
+add_test(NAME overhead
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_overhead.py ${SCALEKIT_TEST_ARGS})
+set_tests_properties(overhead PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# Waiting: the latency kernel speeds up beyond the core count (concurrency).
+add_test(NAME latency.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_latency.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(latency.serial PROPERTIES LABELS "seq;omp" TIMEOUT 600 PROCESSORS 2)
+add_test(NAME latency.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_latency.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(latency.mpi PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
+
 # ThreadSanitizer build (preset tsan: clang, LLVM's libomp): every test runs
 # with LLVM's Archer OMPT tool, which tells TSan about OpenMP's own
 # synchronisation, and with tests/tsan.supp, which suppresses the one
 # deliberate race (--sync none) by name. tsan.race proves TSan reports that
 # race when the suppression is off, and that nothing else is reported.
+# Keep this block last: it applies to every test registered above it.
 if(SCALEKIT_TSAN)
   get_filename_component(omp_dir "${OpenMP_omp_LIBRARY}" DIRECTORY)
   find_library(SCALEKIT_ARCHER NAMES archer HINTS "${omp_dir}")
@@ -94,9 +111,3 @@ if(SCALEKIT_TSAN)
                "OMP_TOOL_LIBRARIES=${SCALEKIT_ARCHER}"
                "TSAN_OPTIONS=${SCALEKIT_TSAN_OPTIONS} suppressions=${CMAKE_SOURCE_DIR}/tests/tsan.supp")
 endif()
-
-# scalekit-overhead: thread vs process costs (links MPI: labelled mpi, so the
-# sanitizer presets leave it to the release build).
-add_test(NAME overhead
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_overhead.py ${SCALEKIT_TEST_ARGS})
-set_tests_properties(overhead PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
