@@ -12,7 +12,6 @@
 #include "par.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,11 +330,12 @@ typedef struct par_channel {
 
 enum { PAR_SLOT_BYTES = 64 << 20 }; /* bound on the memory of the slots */
 
+/* Busy-wait, as MPI's shared-memory transport does: yielding would hand the
+ * core to other processes on a loaded machine and time their slices. */
 static void par_wait_until(atomic_llong *v, long long want)
 {
-    unsigned spins = 0;
     while (atomic_load_explicit(v, memory_order_acquire) < want)
-        if (++spins % 4096 == 0) sched_yield(); /* be fair on a loaded machine */
+        ;
 }
 
 static void par_send(par_channel *c, long long m, const char *src, size_t bytes)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test_overhead.py - scalekit-overhead: figures, records, refusals, checks.
 
-    test_overhead.py --bindir DIR --mpiexec PATH
+    test_overhead.py --bindir DIR --mpiexec PATH [--measured analysis/measured.py]
 
 Runs the startup probes in one process and every probe under mpirun -np 2
 (short: --reps 3, --min-ms 0.2, messages up to 4 KiB). Every variant must
@@ -10,8 +10,11 @@ latency or bandwidth) are positive and finite, with quartiles in order and
 inner repetitions >= 1. Usage errors (a bench that needs ranks without
 mpirun, bad values, repeated options, an unwritable --output) exit 2 with
 one line and write nothing; a corrupted message (test hook) exits 3;
---noop, --help, --list and --version exit 0. Performance is not asserted.
+--noop, --help, --list and --version exit 0. With --measured, the demo's
+table script must print the probes' rows from these records and turn launch
+times into a sound record. Performance is not asserted.
 """
+import json
 import math
 import os
 import sys
@@ -97,8 +100,32 @@ def check_refused(s, label, r, hint, out, np):
         s.check(not os.path.exists(out), "%s: no results file" % label, out)
 
 
+def check_measured(s, args, out):
+    """measured.py: launch-record makes a sound record; table shows the rows."""
+    r = sktest.run([sys.executable, args.measured, "launch-record", "--ranks", "2", "--seconds",
+                    "0.31", "0.29", "0.33", "--command", "mpirun -np 2 x --noop"])
+    try:
+        rec = json.loads(r.out)
+    except ValueError:
+        rec = {}
+    probs = record_problems(rec) if rec else ["no JSON record"]
+    s.check(r.rc == 0 and not probs and rec["value"]["median"] == 0.31,
+            "measured.py launch-record writes a sound overhead record", "\n".join(probs) +
+            "\n" + r.describe())
+    with open(out, "a") as f:
+        f.write(r.out)
+    r = sktest.run([sys.executable, args.measured, "table", out])
+    want = ("create + join a POSIX thread", "mpirun of a program", "MPI_Barrier",
+            "8 B latency (round trip / 2), shared memory", "4 KiB bandwidth, 64 in flight, MPI")
+    s.check(r.rc == 0 and all(w in r.out for w in want),
+            "measured.py table shows start-up, launch, barrier and exchange rows", r.describe())
+
+
 def main():
-    args = sktest.parse_args(__doc__.splitlines()[1])
+    def extra(p):
+        p.add_argument("--measured", help="analysis/measured.py, to check its table")
+
+    args = sktest.parse_args(__doc__.splitlines()[1], extra)
     s = sktest.Suite("overhead")
 
     out = s.path("startup.jsonl")
@@ -117,6 +144,8 @@ def main():
                 "sync compares 2 threads with 2 ranks", repr(recs[:1]))
         s.check(r.out.count("mpi-bandwidth") == len(SIZES) and "latency = round trip / 2" in r.out,
                 "the table shows every size and says how latency is derived", r.describe())
+        if args.measured:
+            check_measured(s, args, out)
 
     for hook, probe in (("threads", "shm-latency"), ("mpi", "mpi-latency")):
         out = s.path("corrupt.jsonl")

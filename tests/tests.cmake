@@ -75,7 +75,8 @@ set_tests_properties(counter.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 
 # scalekit-overhead: thread vs process costs (links MPI: labelled mpi, so the
 # sanitizer presets leave it to the release build).
 add_test(NAME overhead
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_overhead.py ${SCALEKIT_TEST_ARGS})
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_overhead.py ${SCALEKIT_TEST_ARGS}
+                 --measured ${CMAKE_SOURCE_DIR}/analysis/measured.py)
 set_tests_properties(overhead PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
 
 # Waiting: the latency kernel speeds up beyond the core count (concurrency).
