@@ -21,26 +21,10 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from summary import load  # noqa: E402  (the same reader and messages)
+
 LAUNCH_WHAT = "mpirun -np {} of a program that only initialises and finalises MPI"
-
-
-def load(path):
-    """The records of path; exit 2 with a message on bad input."""
-    records = []
-    try:
-        with open(path, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    sys.exit(f"measured.py: {path}:{number}: not JSON ({e})")
-    except OSError as e:
-        sys.exit(f"measured.py: cannot read {path}: {e.strerror}")
-    if not records:
-        sys.exit(f"measured.py: {path} holds no records")
-    return records
 
 
 def quartiles(values):
@@ -227,7 +211,9 @@ def add_counter(t, recs):
     race = runs(recs, "counter", "omp", sync="none", variant="counter")
     lost = [100.0 * (r["size"][0] * r["iters"] - r["result"]["value"]) /
             (r["size"][0] * r["iters"]) for r in race]
-    t.add("race", "--sync none: updates lost", "thread", workers(race), "%", lost)
+    n = race[0]["size"][0] if race else 0
+    t.add("race", "--sync none: share of %.3g updates lost" % n, "thread", workers(race), "%",
+          lost)
     rows = [("seq", "plain add, one worker (--sync atomic has a serial body)", "seq",
              {"sync": "atomic", "variant": "counter"})]
     rows += [("omp", "--sync %s, one counter" % s, "thread", {"sync": s, "variant": "counter"})

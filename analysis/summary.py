@@ -12,13 +12,15 @@ usage: summary.py RESULTS.jsonl [--markdown]
 """
 import argparse
 import json
+import os
 import sys
 
 MODELS = ["seq", "omp", "mpi", "hybrid"]
 
 
 def load(path):
-    """Return the records of path; exit 2 with a message on bad input."""
+    """Return the records of path; exit with a message (naming the program) on bad input."""
+    prog = os.path.basename(sys.argv[0])
     records = []
     try:
         with open(path, encoding="utf-8") as f:
@@ -28,11 +30,11 @@ def load(path):
                 try:
                     records.append(json.loads(line))
                 except json.JSONDecodeError as e:
-                    sys.exit(f"summary.py: {path}:{number}: not JSON ({e})")
+                    sys.exit(f"{prog}: {path}:{number}: not JSON ({e})")
     except OSError as e:
-        sys.exit(f"summary.py: cannot read {path}: {e.strerror}")
+        sys.exit(f"{prog}: cannot read {path}: {e.strerror}")
     if not records:
-        sys.exit(f"summary.py: {path} holds no records")
+        sys.exit(f"{prog}: {path} holds no records")
     return records
 
 

@@ -483,18 +483,6 @@ static void ovh_print_row(const ovh_variant *v)
 
 /* ---- records --------------------------------------------------------------- */
 
-static void ovh_stats_json(json *j, const char *key, const harness_stats *s)
-{
-    json_object_begin(j, key);
-    json_double(j, "min", s->min);
-    json_double(j, "q1", s->q1);
-    json_double(j, "median", s->median);
-    json_double(j, "mean", s->mean);
-    json_double(j, "q3", s->q3);
-    json_double(j, "max", s->max);
-    json_object_end(j);
-}
-
 static const char *ovh_value_name(const ovh_variant *v)
 {
     return v->kind == OVH_LATENCY     ? "latency_s"
@@ -531,9 +519,9 @@ static int ovh_write(const ovh_run *r, const ovh_variant *v, const record_contex
     for (int64_t i = 0; i < r->opt.reps; i++)
         json_double(&j, NULL, v->samples[i]);
     json_array_end(&j);
-    ovh_stats_json(&j, "time", &v->time);
+    record_json_stats(&j, "time", &v->time);
     json_string(&j, "value_name", ovh_value_name(v));
-    ovh_stats_json(&j, "value", &v->stats);
+    record_json_stats(&j, "value", &v->stats);
     record_json_provenance(&j, ctx);
     json_object_end(&j);
     if (!json_ok(&j) || jsonl_append(r->opt.output, j.text, err, sizeof err) != 0) {

@@ -134,6 +134,18 @@ static void record_params(json *j, const cli_options *o, const run_report *r)
     json_object_end(j);
 }
 
+void record_json_stats(json *j, const char *key, const harness_stats *s)
+{
+    json_object_begin(j, key);
+    json_double(j, "min", s->min);
+    json_double(j, "q1", s->q1);
+    json_double(j, "median", s->median);
+    json_double(j, "mean", s->mean);
+    json_double(j, "q3", s->q3);
+    json_double(j, "max", s->max);
+    json_object_end(j);
+}
+
 static void record_timing(json *j, const cli_options *o, const run_report *r)
 {
     const harness_stats *t = &r->timing.time;
@@ -141,14 +153,7 @@ static void record_timing(json *j, const cli_options *o, const run_report *r)
     for (int64_t i = 0; i < r->timing.reps; i++)
         json_double(j, NULL, r->timing.seconds[i]);
     json_array_end(j);
-    json_object_begin(j, "time");
-    json_double(j, "min", t->min);
-    json_double(j, "q1", t->q1);
-    json_double(j, "median", t->median);
-    json_double(j, "mean", t->mean);
-    json_double(j, "q3", t->q3);
-    json_double(j, "max", t->max);
-    json_object_end(j);
+    record_json_stats(j, "time", t);
     json_object_begin(j, "rate");
     json_double(j, "median", record_rate(o, r, t->median));
     json_double(j, "best", record_rate(o, r, t->min));

@@ -42,5 +42,7 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
 /* Rank 0: the "provenance" object of a record, for records of other kinds
  * (scalekit-overhead) built with the same context. */
 void record_json_provenance(json *j, const record_context *ctx);
+/* An object {min, q1, median, mean, q3, max} called key. */
+void record_json_stats(json *j, const char *key, const harness_stats *s);
 
 #endif
