@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "comm.h"
+#include "msg.h"
 #include "par.h"
 #include "sync.h"
 
@@ -80,15 +81,27 @@ static const kernel *kopt_owner(const char *name)
 int kopt_take(kopt_set *s, const char *name, const char *value, char *err, size_t errlen)
 {
     if (strlen(name) >= KOPT_NAME_LEN || kopt_owner(name) == NULL) return 0;
-    for (int i = 0; i < s->n; i++)
-        if (strcmp(s->given[i].name, name) == 0)
-            return kopt_error(err, errlen, "option --%s is given twice; give it once", name);
     if (s->n == KOPT_GIVEN_MAX)
         return kopt_error(err, errlen, "too many kernel options (at most %d)", KOPT_GIVEN_MAX);
     strcpy(s->given[s->n].name, name);
     s->given[s->n].value = value;
     s->n++;
     return 1;
+}
+
+size_t kopt_all_names(const char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; kernel_at(i) != NULL; i++) {
+        const kernel *k = kernel_at(i);
+        for (int o = 0; k->options != NULL && k->options[o].name != NULL; o++) {
+            int seen = 0;
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = strcmp(names[j], k->options[o].name) == 0;
+            if (!seen && n < max) names[n++] = k->options[o].name;
+        }
+    }
+    return n;
 }
 
 /* "a, b, c": the names in list (at most n bytes). */
@@ -115,7 +128,7 @@ static int kopt_pick(const kernel *k, const kernel_option *o, const char *value,
     const kernel_choice *list = kopt_choices(o);
     unsigned model = kopt_model();
     int named = -1;
-    char names[256];
+    char names[256], q[MSG_QUOTE_SIZE];
     for (int i = 0; list[i].name != NULL; i++) {
         if (value != NULL && strcmp(list[i].name, value) != 0) continue;
         if (kopt_applies(&list[i], model)) {
@@ -130,8 +143,8 @@ static int kopt_pick(const kernel *k, const kernel_option *o, const char *value,
                           kopt_model_name(model),
                           list[named].elsewhere ? list[named].elsewhere : "see --list");
     if (value != NULL)
-        return kopt_error(err, errlen, "--%s '%s' is not one of %s (kernel %s; see --list)",
-                          o->name, value, names, k->name);
+        return kopt_error(err, errlen, "--%s %s is not one of %s (kernel %s; see --list)", o->name,
+                          msg_quote(value, q, sizeof q), names, k->name);
     return kopt_error(err, errlen, "kernel %s: no --%s value applies to scalekit-%s (values: %s)",
                       k->name, o->name, kopt_model_name(model), names);
 }

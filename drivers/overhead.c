@@ -36,6 +36,7 @@
 #include <math.h>
 #include <sched.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@
 #include "harness.h"
 #include "json.h"
 #include "jsonl.h"
+#include "msg.h"
 #include "par.h"
 #include "record.h"
 #include "version.h"
@@ -91,6 +93,7 @@ typedef struct ovh_run {
     ovh_variant v[OVH_MAX_VARIANTS];
     int n;
     int64_t sizes[64]; /* exchange message sizes; ctx of the exchange ops */
+    jsonl_file out;    /* rank 0: --output, opened before any work */
     int oversubscribed;
     char oversubscribed_msg[320];
 } ovh_run;
@@ -196,13 +199,17 @@ static double ovh_mpi_bandwidth(void *ctx, int64_t n)
 
 /* ---- command line ---------------------------------------------------------- */
 
-static int ovh_usage_error(const char *prog, const char *fmt, const char *arg)
+/* A usage error on rank 0's stderr (every rank reaches the same verdict);
+ * returns -1. */
+__attribute__((format(printf, 1, 2))) static int ovh_usage_error(const char *fmt, ...)
 {
-    if (comm_rank() == 0) {
-        fprintf(stderr, "%s: ", prog);
-        fprintf(stderr, fmt, arg);
-        fputc('\n', stderr);
-    }
+    char text[512];
+    va_list ap;
+    if (comm_rank() != 0) return -1;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    msg_print("%s", text);
     return -1;
 }
 
@@ -219,33 +226,31 @@ static int ovh_bench_bits(const char *text)
 }
 
 /* One option with its value; -1 after printing a message. */
-static int ovh_take(ovh_options *o, const char *prog, const char *name, const char *value)
+static int ovh_take(ovh_options *o, const char *name, const char *value)
 {
-    char *end = NULL;
-    if (value == NULL) return ovh_usage_error(prog, "option %s needs a value (see --help)", name);
+    char *end = NULL, q[MSG_QUOTE_SIZE];
+    if (value == NULL) return ovh_usage_error("option %s needs a value (see --help)", name);
+    msg_quote(value, q, sizeof q);
     if (strcmp(name, "--bench") == 0) {
         o->bench = ovh_bench_bits(value);
         if (o->bench == 0)
-            return ovh_usage_error(prog, "--bench '%s' is not startup, sync, exchange or all",
-                                   value);
+            return ovh_usage_error("--bench %s is not startup, sync, exchange or all", q);
     } else if (strcmp(name, "--reps") == 0) {
         if (cli_parse_count(value, &o->reps) != 0 || o->reps < 3 || o->reps > 10000)
-            return ovh_usage_error(prog, "--reps '%s' is not a whole number from 3 to 10000",
-                                   value);
+            return ovh_usage_error("--reps %s is not a whole number from 3 to 10000", q);
     } else if (strcmp(name, "--min-ms") == 0) {
         o->min_s = strtod(value, &end) * 1e-3;
         if (end == value || *end != '\0' || !(o->min_s > 0.0) || o->min_s > 1.0)
-            return ovh_usage_error(prog, "--min-ms '%s' is not a number of ms in (0, 1000]", value);
+            return ovh_usage_error("--min-ms %s is not a number of ms in (0, 1000]", q);
     } else if (strcmp(name, "--max-bytes") == 0) {
         if (cli_parse_count(value, &o->max_bytes) != 0 || o->max_bytes < 8 ||
             o->max_bytes > (INT64_C(1) << 30))
-            return ovh_usage_error(prog, "--max-bytes '%s' is not a size from 8 to 1Gi (e.g. 16Mi)",
-                                   value);
+            return ovh_usage_error("--max-bytes %s is not a size from 8 to 1Gi (e.g. 16Mi)", q);
     } else if (strcmp(name, "--output") == 0) {
-        if (value[0] == '\0') return ovh_usage_error(prog, "--output needs a file name%s", "");
+        if (value[0] == '\0') return ovh_usage_error("--output needs a file name");
         o->output = value;
     } else {
-        return ovh_usage_error(prog, "unknown option '%s' (see --help)", name);
+        return ovh_usage_error("unknown option %s (see --help)", msg_quote(name, q, sizeof q));
     }
     return 0;
 }
@@ -260,7 +265,7 @@ static int *ovh_flag(ovh_options *o, const char *name)
 }
 
 /* Pure apart from the message: every rank reaches the same verdict. */
-static int ovh_parse(int argc, char **argv, ovh_options *o, const char *prog)
+static int ovh_parse(int argc, char **argv, ovh_options *o)
 {
     char seen[16][32];
     int nseen = 0;
@@ -269,17 +274,19 @@ static int ovh_parse(int argc, char **argv, ovh_options *o, const char *prog)
         char name[32];
         const char *arg = argv[i], *eq = strchr(arg, '='), *value = NULL;
         size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        char q[MSG_QUOTE_SIZE];
+        msg_quote(arg, q, sizeof q);
         if (strncmp(arg, "--", 2) != 0 && strcmp(arg, "-h") != 0)
-            return ovh_usage_error(prog, "unexpected argument '%s' (options start with --)", arg);
-        if (len >= sizeof name) return ovh_usage_error(prog, "unknown option '%s'", arg);
+            return ovh_usage_error("unexpected argument %s (options start with --)", q);
+        if (len >= sizeof name) return ovh_usage_error("unknown option %s (see --help)", q);
         memcpy(name, arg, len);
         name[len] = '\0';
         for (int s = 0; s < nseen; s++)
             if (strcmp(seen[s], name) == 0)
-                return ovh_usage_error(prog, "option %s is given twice; give it once", name);
+                return ovh_usage_error("%s given twice; give it once", name);
         if (nseen < 16) strcpy(seen[nseen++], name);
         if (ovh_flag(o, name) != NULL) {
-            if (eq != NULL) return ovh_usage_error(prog, "option %s takes no value", name);
+            if (eq != NULL) return ovh_usage_error("option %s takes no value", name);
             *ovh_flag(o, name) = 1;
             continue;
         }
@@ -287,7 +294,7 @@ static int ovh_parse(int argc, char **argv, ovh_options *o, const char *prog)
             value = eq + 1;
         else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
             value = argv[++i];
-        if (ovh_take(o, prog, name, value) != 0) return -1;
+        if (ovh_take(o, name, value) != 0) return -1;
     }
     return 0;
 }
@@ -429,8 +436,8 @@ static int ovh_measure_group(ovh_run *r, int first, int last)
     for (int i = first; i < last; i++)
         if (harness_calibrate(&r->v[i].op, r->opt.min_s, INT64_C(1) << 40) != 0) {
             if (comm_rank() == 0)
-                fprintf(stderr, "scalekit-overhead: probe %s %s failed%s\n", r->v[i].bench,
-                        r->v[i].name, r->v[i].bytes ? " (message lost or corrupted)" : "");
+                msg_print("probe %s %s failed%s", r->v[i].bench, r->v[i].name,
+                          r->v[i].bytes ? " (message lost or corrupted)" : "");
             return OVH_EXIT_WRONG;
         }
     for (int64_t round = 0; round < r->opt.reps; round++)
@@ -439,8 +446,8 @@ static int ovh_measure_group(ovh_run *r, int first, int last)
             v->samples[round] = harness_sample(&v->op);
             if (v->samples[round] < 0.0) {
                 if (comm_rank() == 0)
-                    fprintf(stderr, "scalekit-overhead: probe %s %s failed in round %lld\n",
-                            v->bench, v->name, (long long)round + 1);
+                    msg_print("probe %s %s failed in round %lld", v->bench, v->name,
+                              (long long)round + 1);
                 return OVH_EXIT_WRONG;
             }
             v->value[round] = ovh_value(v, v->samples[round]);
@@ -490,7 +497,7 @@ static const char *ovh_value_name(const ovh_variant *v)
                                       : "seconds";
 }
 
-static int ovh_write(const ovh_run *r, const ovh_variant *v, const record_context *ctx)
+static int ovh_write(ovh_run *r, const ovh_variant *v, const record_context *ctx)
 {
     json j;
     char err[256];
@@ -524,9 +531,8 @@ static int ovh_write(const ovh_run *r, const ovh_variant *v, const record_contex
     record_json_stats(&j, "value", &v->stats);
     record_json_provenance(&j, ctx);
     json_object_end(&j);
-    if (!json_ok(&j) || jsonl_append(r->opt.output, j.text, err, sizeof err) != 0) {
-        fprintf(stderr, "scalekit-overhead: %s; the record was not written\n",
-                json_ok(&j) ? err : "out of memory");
+    if (!json_ok(&j) || jsonl_write(&r->out, j.text, err, sizeof err) != 0) {
+        msg_print("%s; the record was not written", json_ok(&j) ? err : "out of memory");
         rc = -1;
     }
     json_free(&j);
@@ -549,38 +555,37 @@ static void ovh_check_placement(ovh_run *r)
     r->oversubscribed = any > 0.0;
     if (r->oversubscribed && comm_rank() == 0)
         snprintf(r->oversubscribed_msg, sizeof r->oversubscribed_msg,
-                 "warning: oversubscribed: rank 0 may use %d CPU(s) for %d thread(s), %d "
+                 "oversubscribed: rank 0 may use %d CPU(s) for %d thread(s), %d "
                  "rank(s) share a node of %ld CPU(s); thread figures then measure time-sharing "
                  "(start with mpirun --bind-to none, fewer ranks)",
                  allowed, r->threads, on_node, online);
 }
 
 /* What does not apply here, refused before any work (exit 2). */
-static int ovh_applies(const ovh_run *r, const char *prog)
+static int ovh_applies(const ovh_run *r)
 {
     if ((r->opt.bench & (OVH_SYNC | OVH_EXCHANGE)) && r->ranks < 2) {
-        if (comm_rank() == 0)
-            fprintf(stderr,
-                    "%s: the sync and exchange benchmarks compare threads with MPI ranks and "
-                    "need 2 or more ranks: mpirun -np 2 --bind-to none %s (or --bench startup)\n",
-                    prog, prog);
+        ovh_usage_error("the sync and exchange benchmarks compare threads with MPI ranks and "
+                        "need 2 or more ranks: mpirun -np 2 --bind-to none scalekit-overhead "
+                        "(or --bench startup)");
         return 0;
     }
     return 1;
 }
 
-static int ovh_check_output(const ovh_options *o)
+/* Rank 0 opens --output (and checks the spawn probe's program) before any
+ * work; every rank learns the verdict. */
+static int ovh_open_output(ovh_run *r)
 {
     int ok = 1;
-    char err[256];
-    if (o->output == NULL) return OVH_EXIT_OK;
-    if (comm_rank() == 0 && jsonl_check_writable(o->output, err, sizeof err) != 0) {
-        fprintf(stderr, "scalekit-overhead: --output: %s\n", err);
+    char err[256], q[MSG_QUOTE_SIZE];
+    if (comm_rank() == 0 && r->opt.output != NULL &&
+        jsonl_open(&r->out, r->opt.output, err, sizeof err) != 0) {
+        msg_print("--output %s: %s", msg_quote(r->opt.output, q, sizeof q), err);
         ok = 0;
     }
-    if (comm_rank() == 0 && access(ovh_program, X_OK) != 0) {
-        fprintf(stderr, "scalekit-overhead: %s is missing; the spawn probe needs it\n",
-                ovh_program);
+    if (ok && comm_rank() == 0 && access(ovh_program, X_OK) != 0) {
+        msg_print("%s is missing; the spawn probe needs it", ovh_program);
         ok = -1;
     }
     comm_bcast(&ok, sizeof ok);
@@ -596,7 +601,7 @@ static int ovh_main(ovh_run *r, int argc, char **argv)
     ovh_check_placement(r);
     ovh_build(r);
     if (comm_rank() == 0) {
-        if (r->oversubscribed) fprintf(stderr, "scalekit-overhead: %s\n", r->oversubscribed_msg);
+        if (r->oversubscribed) msg_warn("%s", r->oversubscribed_msg);
         printf("scalekit-overhead: %d rank(s), W = %d; %lld samples per variant, each of inner "
                "repetitions lasting >= %.3g ms; median and quartiles\n",
                r->ranks, r->threads, (long long)r->opt.reps, r->opt.min_s * 1e3);
@@ -627,11 +632,12 @@ static int ovh_main(ovh_run *r, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    static ovh_run run;
+    static ovh_run run = {.out = JSONL_FILE_INIT};
     const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     int rc;
+    msg_set_program("scalekit-overhead");
     comm_init(&argc, &argv, 1);
-    if (ovh_parse(argc, argv, &run.opt, prog) != 0) return comm_finalize(OVH_EXIT_USAGE);
+    if (ovh_parse(argc, argv, &run.opt) != 0) return comm_finalize(OVH_EXIT_USAGE);
     if (run.opt.noop) return comm_finalize(OVH_EXIT_OK);
     if (run.opt.help || run.opt.version || run.opt.list) {
         if (comm_rank() == 0 && run.opt.help) ovh_help(prog);
@@ -644,8 +650,9 @@ int main(int argc, char **argv)
     }
     run.ranks = comm_size();
     run.threads = run.ranks >= 2 ? run.ranks : 2;
-    if (!ovh_applies(&run, prog)) return comm_finalize(OVH_EXIT_USAGE);
-    rc = ovh_check_output(&run.opt);
+    if (!ovh_applies(&run)) return comm_finalize(OVH_EXIT_USAGE);
+    rc = ovh_open_output(&run);
     if (rc == OVH_EXIT_OK) rc = ovh_main(&run, argc, argv);
+    jsonl_close(&run.out, 1);
     return comm_finalize(rc);
 }

@@ -260,6 +260,13 @@ static double latency_work_units(const kernel_params *p, const kernel_result *r)
     return (double)p->size[0] * (double)p->iters;
 }
 
+/* One worker waits for every task in turn: T x (L + C rounds of ~5 ns). */
+static double latency_est_seconds(const kernel_params *p)
+{
+    return (double)p->size[0] * (double)p->iters *
+           (1e-6 * (double)p->size[1] + 5e-9 * (double)p->size[2]);
+}
+
 static const kernel_choice latency_modes[] = {
     {"threads", "every worker (thread or rank) blocks in each wait in turn", 0, NULL},
     {"cooperative", "one thread per process, every wait in flight (timerfd + epoll loop)",
@@ -300,5 +307,6 @@ const kernel kernel_latency = {
     .finish = latency_finish,
     .verify = latency_verify,
     .work_units = latency_work_units,
+    .est_seconds = latency_est_seconds,
     .options = latency_options,
 };
