@@ -63,8 +63,9 @@ typedef struct harness_op {
 } harness_op;
 
 /* Collective: untimed first pass, then the smallest n = 1, 2, 4, ...
- * (at most max_n) whose run lasts >= target seconds. 0, or -1 on every rank
- * if run() failed. */
+ * (at most max_n) whose run lasts >= target seconds (the faster of two runs
+ * at each n, so one outlier cannot stop the doubling). 0, or -1 on every
+ * rank if run() failed. */
 int harness_calibrate(harness_op *op, double target, int64_t max_n);
 /* Collective: one sample: seconds per operation of a run of op->n (rank 0's
  * clock, the same on every rank), negative if run() failed. */
