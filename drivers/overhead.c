@@ -371,11 +371,11 @@ static void ovh_add_exchange(ovh_run *r, int64_t *bytes, int group)
         double (*run)(void *, int64_t);
         int all_ranks;
     } probes[] = {
-        {"shm-latency", "two threads, copy through a shared slot and back", OVH_LATENCY,
+        {"shm-latency", "two threads, one copy out of the sender's buffer, and back", OVH_LATENCY,
          ovh_shm_latency, 0},
         {"mpi-latency", "MPI_Send/MPI_Recv ping-pong, ranks 0 and 1", OVH_LATENCY, ovh_mpi_latency,
          1},
-        {"shm-bandwidth", "two threads, windows of 64 messages through shared slots", OVH_BANDWIDTH,
+        {"shm-bandwidth", "two threads, windows of 64 messages, one copy each", OVH_BANDWIDTH,
          ovh_shm_bandwidth, 0},
         {"mpi-bandwidth", "windows of 64 MPI_Isend/MPI_Irecv + 4-byte ack", OVH_BANDWIDTH,
          ovh_mpi_bandwidth, 1},

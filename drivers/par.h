@@ -81,13 +81,15 @@ double par_barriers(int64_t n);
  * if a thread could not be created. */
 int par_thread_create_join(int64_t n);
 /* Two threads pass messages of `bytes` through shared memory: the sender
- * copies into a shared slot and publishes it with a release store, the
- * receiver waits (acquire), copies it out and frees the slot. window == 0:
- * n round trips (the receiver copies each message back: OSU latency is the
- * time / n / 2). window > 0: n windows of `window` messages from thread 0 to
- * thread 1, each window complete before the next starts (OSU bandwidth).
- * Returns the seconds timed by thread 0; -1 if the team has fewer than 2
- * threads or memory ran out; -2 if the last message arrived corrupted. */
+ * publishes its buffer with a release store, the receiver waits (acquire)
+ * and copies the message straight out of it (one copy, as MPI's single-copy
+ * transports do between processes). window == 0: n round trips (the
+ * receiver publishes its copy as the reply, which thread 0 copies out: OSU
+ * latency is the time / n / 2). window > 0: n windows of `window` messages
+ * from thread 0 to thread 1, each window taken before the next starts (OSU
+ * bandwidth). Returns the seconds timed by thread 0; -1 if the team has
+ * fewer than 2 threads or memory ran out; -2 if the last message arrived
+ * corrupted. */
 double par_exchange(size_t bytes, int64_t n, int window);
 
 typedef struct par_cells par_cells;

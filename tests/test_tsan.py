@@ -8,8 +8,10 @@ OMP_TOOL_LIBRARIES, set by tests.cmake). Checks that the suppression file
 names exactly one function, par_add_none; that without it ThreadSanitizer
 reports a data race in scalekit-omp --kernel counter --sync none, every report
 inside par_add_none, and fails the run (exit 66); that with it the same run is
-clean; and that the synchronised primitives are clean at 3 threads (the
-other omp tests of the tsan build run with the suppression too).
+clean; that the synchronised primitives are clean at 3 threads (the other omp
+tests of the tsan build run with the suppression too); and that
+scalekit-overhead's thread probes (fork/join, barriers, the shared-memory
+exchange) are clean under mpirun -np 2.
 """
 import os
 import re
@@ -71,6 +73,12 @@ def main():
         r = counter(args, sync, 3, args.suppressions, "histogram")
         s.check(r.rc == 0 and REPORT not in r.err, "--sync %s at 3 threads: TSan clean" % sync,
                 r.describe())
+    exe = os.path.join(args.bindir, "scalekit-overhead")
+    r = sktest.run([args.mpiexec, "-np", "2", "--oversubscribe", "--bind-to", "none", exe,
+                    "--max-bytes", "4Ki", "--reps", "3", "--min-ms", "0.2"],
+                   env=sktest.child_env(extra=tsan_env(args.suppressions)), timeout=args.timeout)
+    s.check(r.rc == 0 and REPORT not in r.err, "scalekit-overhead's probes: TSan clean",
+            r.describe())
     s.finish()
 
 
