@@ -17,6 +17,7 @@
 #include "halo.h"
 #include "msg.h"
 #include "par.h"
+#include "runio.h"
 #include "sync.h"
 
 typedef struct run_ctx {
@@ -31,6 +32,7 @@ typedef struct run_ctx {
     comm_halo halo;
     kernel_result local;    /* this rank's result of the last iteration */
     kernel_result combined; /* the last run's result over all ranks */
+    runio io;               /* images, checkpoints, restarts, iobench */
     sync_cells *sync;       /* shared cells (kernels with shared_cells), else NULL */
 } run_ctx;
 
@@ -83,7 +85,7 @@ static void run_item_finish(void *ctx, int64_t i, kernel_result *part)
 
 /* Initialisation uses a static schedule so pages are first touched by the
  * thread that will (under a static schedule) work on them. */
-static void run_prepare(void *ctx)
+static void run_init_state(void *ctx)
 {
     run_ctx *c = ctx;
     par_schedule st = {PAR_STATIC, 0};
@@ -92,21 +94,47 @@ static void run_prepare(void *ctx)
     if (c->k->init != NULL) par_for(c->nitems, &st, run_item_init, c, &unused);
 }
 
+static void run_prepare(void *ctx)
+{
+    run_ctx *c = ctx;
+    run_init_state(c);
+    runio_prepare(&c->io); /* a restarted run reads its checkpoint back */
+}
+
+/* One iteration's work() over all items; with an asynchronous checkpoint in
+ * flight the master thread writes its next step meanwhile. Returns the
+ * seconds of computing (I/O the other threads did not hide left out). */
+static double run_sweep(run_ctx *c)
+{
+    double t0 = harness_now();
+    par_task_fn task = runio_task(&c->io);
+    par_overlap ov;
+    if (task == NULL) {
+        par_for(c->nitems, &c->opt->schedule, run_item_work, c, &c->local);
+    } else {
+        par_for_overlap(c->nitems, &c->opt->schedule, run_item_work, c, &c->local, task, &c->io,
+                        &ov);
+        runio_overlap(&c->io, &ov);
+        t0 += ov.task_s - ov.hidden_s;
+    }
+    if (c->k->iteration_end != NULL) c->k->iteration_end(c->state);
+    return harness_now() - t0;
+}
+
 static double run_once(void *ctx)
 {
     run_ctx *c = ctx;
     double compute = 0.0;
-    for (int64_t it = 0; it < c->opt->params.iters; it++) {
-        double t0;
+    for (int64_t it = runio_run_begin(&c->io); it < c->opt->params.iters; it++) {
         if (c->k->dims == 2 && c->k->halo > 0) {
             c->k->field(c->state, &c->field);
             comm_halo_exchange(&c->halo);
         }
-        t0 = harness_now();
-        par_for(c->nitems, &c->opt->schedule, run_item_work, c, &c->local);
-        if (c->k->iteration_end != NULL) c->k->iteration_end(c->state);
-        compute += harness_now() - t0;
+        runio_before_work(&c->io, it);
+        compute += run_sweep(c);
+        runio_after_iteration(&c->io, it + 1);
     }
+    runio_run_end(&c->io);
     /* Combining the answer over ranks is part of the computation's cost. */
     if (c->k->finish == NULL) run_combine(&c->local, &c->combined);
     if (c->sync != NULL) sync_flush(c->sync);
@@ -220,6 +248,7 @@ static void run_setup_state(run_ctx *c)
                       c->k->name);
         comm_abort(1, NULL);
     }
+    runio_bind(&c->io, c->state);
     if (c->k->dims == 2 && c->k->halo > 0) {
         SK_CHECK(c->k->field != NULL, "a kernel with a halo must provide field()");
         c->k->field(c->state, &c->field);
@@ -299,6 +328,8 @@ static void run_verify(run_ctx *c, run_report *rep)
         memset(r, 0, sizeof *r);
         c->k->summarise(&c->opt->params, sync_values(c->sync), sync_shared(c->sync)->ncells, r);
     }
+    kernel_params done = c->opt->params; /* a restarted run does fewer iterations */
+    done.iters -= c->io.start;
     if (comm_rank() == 0) {
         run_corrupt(r, s);
         if (s != NULL)
@@ -307,7 +338,13 @@ static void run_verify(run_ctx *c, run_report *rep)
             c->k->verify(&c->opt->params, r, &rep->verdict);
     }
     comm_bcast(&rep->verdict.ok, sizeof rep->verdict.ok);
-    rep->work_units = c->k->work_units(&c->opt->params, r);
+    rep->work_units = c->k->work_units(&done, r);
+}
+
+const char *run_model(void)
+{
+    static const char *const names[2][2] = {{"seq", "omp"}, {"mpi", "hybrid"}};
+    return names[comm_is_mpi()][par_is_threaded()];
 }
 
 int run_kernel(const cli_options *o, run_report *rep)
@@ -324,13 +361,19 @@ int run_kernel(const cli_options *o, run_report *rep)
     rep->items_min = rep->items_max = (double)c.nitems;
     comm_min_double(&rep->items_min, 1);
     comm_max_double(&rep->items_max, 1);
+    runio_setup(&c.io, o, rep->decomp, run_model());
     run_setup_sync(&c, rep);
     run_setup_state(&c);
-    harness_run(o->warmup, o->reps, run_prepare, run_once, &c, &rep->timing);
-    run_verify(&c, rep);
+    if (o->restart != NULL) rc = runio_restart(&c.io, run_init_state, &c);
+    if (rc == CLI_EXIT_OK) {
+        harness_run(o->warmup, o->reps, run_prepare, run_once, &c, &rep->timing);
+        run_verify(&c, rep);
+        runio_summarize(&c.io, &rep->timing, &rep->io);
+    }
+    runio_free(&c.io);
     if (c.k->destroy != NULL) c.k->destroy(c.state);
     sync_free(c.sync);
-    return CLI_EXIT_OK;
+    return rc;
 }
 
 void run_report_free(run_report *rep)

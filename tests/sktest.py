@@ -25,7 +25,8 @@ import time
 TIMEOUT = 120.0
 MODELS = ("seq", "omp", "mpi", "hybrid")
 MPI_MODELS = ("mpi", "hybrid")
-KERNELS = ("primes", "pi", "mandelbrot", "stencil", "triad", "counter", "latency")
+KERNELS = ("primes", "pi", "mandelbrot", "stencil", "triad", "iobench", "counter",
+           "latency")
 
 # Stderr text that must never appear: crashes, sanitizer reports, aborts.
 CRASH_MARKERS = (
