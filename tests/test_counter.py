@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test_counter.py - the counter kernel: races and synchronisation primitives.
 
-    test_counter.py --bindir DIR --mpiexec PATH --group serial|mpi [--summary PATH]
+    test_counter.py --bindir DIR --mpiexec PATH --group serial|mpi
 
 serial: every thread primitive (atomic, critical, lock, reduction) exact under
 scalekit-seq and scalekit-omp at 1-4 threads, both variants; --sync none is
@@ -29,6 +29,7 @@ VARIANTS = ("counter", "histogram")
 TSAN = "TSAN_OPTIONS" in os.environ
 N_FAST, N_SLOW = (20011, 20011) if TSAN else (200003, 20011)
 N_RACE = 200000 if TSAN else 2000000
+SUMMARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "analysis", "summary.py")
 
 
 def counter_argv(out, sync, variant="counter", n=N_FAST, reps=1):
@@ -97,8 +98,8 @@ def check_race(s, args, out):
         s.note("the race did not show in this run (the scheduler did not overlap the threads)")
     else:
         s.note("--sync none lost %d of %d updates (%.1f%%)" % (n - got, n, 100.0 * (n - got) / n))
-    if args.summary:
-        res = sktest.run([sys.executable, args.summary, out])
+    if os.path.exists(SUMMARY):
+        res = sktest.run([sys.executable, SUMMARY, out])
         s.check(res.rc == 0 and ("race" in res.out or got == n),
                 "summary.py lists the race apart and does not fail on it", res.describe())
 
@@ -142,16 +143,5 @@ def mpi_group(s, args):
                   ["--kernel", "counter", "--sync", "rma"], "FUNNELED", np=2, threads=2)
 
 
-def main():
-    def extra(p):
-        p.add_argument("--group", required=True, choices=("serial", "mpi"))
-        p.add_argument("--summary", help="analysis/summary.py, to check it lists races apart")
-
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
-    s = sktest.Suite("counter-%s" % args.group)
-    (serial_group if args.group == "serial" else mpi_group)(s, args)
-    s.finish()
-
-
 if __name__ == "__main__":
-    main()
+    sktest.run_groups(__doc__, "counter", {"serial": serial_group, "mpi": mpi_group})

@@ -87,15 +87,5 @@ def mpi_group(s, args):
     check_refused(s, args, "hybrid", "hybrid", np=2, threads=2)
 
 
-def main():
-    def extra(p):
-        p.add_argument("--group", required=True, choices=("serial", "mpi"))
-
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
-    s = sktest.Suite("latency-%s" % args.group)
-    (serial_group if args.group == "serial" else mpi_group)(s, args)
-    s.finish()
-
-
 if __name__ == "__main__":
-    main()
+    sktest.run_groups(__doc__, "latency", {"serial": serial_group, "mpi": mpi_group})

@@ -129,15 +129,18 @@ add_test(NAME io.no_serial_hdf5
 set_tests_properties(io.no_serial_hdf5 PROPERTIES LABELS "io;seq;build" TIMEOUT 900
                      PROCESSORS 2)
 
-# Races and synchronisation: the counter kernel under every primitive.
-add_test(NAME counter.serial
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_counter.py ${SCALEKIT_TEST_ARGS}
-                 --group serial --summary ${CMAKE_SOURCE_DIR}/analysis/summary.py)
-set_tests_properties(counter.serial PROPERTIES LABELS "seq;omp" TIMEOUT 600 PROCESSORS 2)
-add_test(NAME counter.mpi
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_counter.py ${SCALEKIT_TEST_ARGS}
-                 --group mpi)
-set_tests_properties(counter.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
+# Races and synchronisation (the counter kernel under every primitive) and
+# waiting (the latency kernel speeds up beyond the core count).
+foreach(script counter latency)
+  foreach(group serial mpi)
+    add_test(NAME ${script}.${group}
+             COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_${script}.py
+                     ${SCALEKIT_TEST_ARGS} --group ${group})
+  endforeach()
+  set_tests_properties(${script}.serial PROPERTIES LABELS "seq;omp" TIMEOUT 600 PROCESSORS 2)
+  set_tests_properties(${script}.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2
+                       RUN_SERIAL TRUE)
+endforeach()
 
 # scalekit-overhead: thread vs process costs (links MPI: labelled mpi, so the
 # sanitizer presets leave it to the release build).
@@ -145,16 +148,6 @@ add_test(NAME overhead
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_overhead.py ${SCALEKIT_TEST_ARGS}
                  --measured ${CMAKE_SOURCE_DIR}/analysis/measured.py)
 set_tests_properties(overhead PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
-
-# Waiting: the latency kernel speeds up beyond the core count (concurrency).
-add_test(NAME latency.serial
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_latency.py ${SCALEKIT_TEST_ARGS}
-                 --group serial)
-set_tests_properties(latency.serial PROPERTIES LABELS "seq;omp" TIMEOUT 600 PROCESSORS 2)
-add_test(NAME latency.mpi
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_latency.py ${SCALEKIT_TEST_ARGS}
-                 --group mpi)
-set_tests_properties(latency.mpi PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
 
 # ThreadSanitizer build (preset tsan: clang, LLVM's libomp): every test runs
 # with LLVM's Archer OMPT tool, which tells TSan about OpenMP's own
