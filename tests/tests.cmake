@@ -61,3 +61,14 @@ add_test(NAME unit.structure
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_structure.py
                  --source ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:scalekit-seq>)
 set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
+
+# The build's instruction set: provenance "arch" and the refusal to start on a
+# CPU that lacks it (drivers/archcheck.c, simulated with a test hook).
+add_test(NAME arch.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_arch.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(arch.serial PROPERTIES LABELS seq TIMEOUT 120)
+add_test(NAME arch.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_arch.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(arch.mpi PROPERTIES LABELS mpi TIMEOUT 120 PROCESSORS 2 RUN_SERIAL TRUE)
