@@ -10,6 +10,7 @@
  * failure; the last line printed is "N passed, N failed".
  */
 #include "kernel.h"
+#include "mandelbrot.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -343,6 +344,76 @@ static void test_mandelbrot_small(int64_t w, int64_t h, int64_t maxit)
     CHECK(k->extent(&p, 0) == h);
 }
 
+/* The textbook escape loop (the definition in mandelbrot.c's header), as an
+ * oracle for the kernel's SIMD groups. Built without FMA contraction, like
+ * the kernel. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+static uint32_t textbook_escape(double cr, double ci, uint32_t maxit)
+{
+    double zr = 0.0, zi = 0.0;
+    uint32_t n = 0;
+    while (n < maxit) {
+        double zr2 = zr * zr, zi2 = zi * zi;
+        if (zr2 + zi2 > 4.0) break;
+        double zri = zr * zi;
+        zi = zri + zri + ci;
+        zr = zr2 - zi2 + cr;
+        n++;
+    }
+    return n;
+}
+
+/* Row y of a w x h x maxit image: SIMD groups == one pixel at a time ==
+ * textbook loop, pixel by pixel, and the returned sums agree. */
+static int mandelbrot_row_agrees(int64_t y, int64_t w, int64_t h, uint32_t maxit, uint32_t *fast,
+                                 uint32_t *ref)
+{
+    uint64_t sf = mandelbrot_row(y, w, h, maxit, fast, 0);
+    uint64_t sr = mandelbrot_row(y, w, h, maxit, ref, 1);
+    uint64_t st = 0;
+    double ci = -1.5 + ((double)y + 0.5) * 3.0 / (double)h;
+    for (int64_t x = 0; x < w; x++) {
+        uint32_t t = textbook_escape(-2.0 + ((double)x + 0.5) * 3.0 / (double)w, ci, maxit);
+        st += t;
+        if (fast[x] != t || ref[x] != t) {
+            fprintf(stderr,
+                    "mandelbrot %" PRId64 "x%" PRId64 "x%" PRIu32 " pixel (%" PRId64 ", %" PRId64
+                    "): simd %" PRIu32 ", one-pixel %" PRIu32 ", textbook %" PRIu32 "\n",
+                    w, h, maxit, x, y, fast[x], ref[x], t);
+            return 0;
+        }
+    }
+    return sf == st && sr == st;
+}
+
+/* Every row_step-th row and the last one agree. */
+static int mandelbrot_rows_agree(int64_t w, int64_t h, uint32_t maxit, int64_t row_step)
+{
+    uint32_t *fast = malloc((size_t)w * sizeof *fast), *ref = malloc((size_t)w * sizeof *ref);
+    int ok = fast != NULL && ref != NULL;
+    for (int64_t y = 0; ok && y < h; y += row_step)
+        ok = mandelbrot_row_agrees(y, w, h, maxit, fast, ref);
+    ok = ok && mandelbrot_row_agrees(h - 1, w, h, maxit, fast, ref);
+    free(fast);
+    free(ref);
+    return ok;
+}
+
+/* Widths around the lane counts (2, 4, 8 lanes x 4 vectors), escape limits
+ * around the every-8-steps test, every row; then the small preset. */
+static void test_mandelbrot_lanes(void)
+{
+    static const int64_t widths[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 65, 97};
+    static const uint32_t limits[] = {1, 2, 7, 8, 9, 16, 17, 100, 1001};
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+        for (size_t j = 0; j < sizeof limits / sizeof limits[0]; j++)
+            CHECK(mandelbrot_rows_agree(widths[i], widths[i] + 3, limits[j], 1));
+    CHECK(mandelbrot_rows_agree(600, 600, 1000, 7)); /* every 7th row and the last */
+    CHECK(mandelbrot_rows_agree(1, 1, 1, 1) && mandelbrot_row(0, 1, 1, 1, NULL, 0) == 1);
+}
+
 static void test_mandelbrot(void)
 {
     const kernel *k = kernel_find("mandelbrot");
@@ -595,6 +666,7 @@ int main(void)
     test_primes_split();
     test_pi();
     test_mandelbrot();
+    test_mandelbrot_lanes();
     test_stencil_exact();
     test_stencil_tiles();
     test_stencil_verdicts();
