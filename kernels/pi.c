@@ -7,6 +7,14 @@
  * hits the quarter disc iff u*u + v*v < 2^62, in pure integer arithmetic.
  * Invariant: the hit count depends only on which indices are sampled, so it
  * is bit-identical for every decomposition, compiler and machine.
+ *
+ * splitmix64 (Steele, Lea, Flood 2014) passes BigCrush; its 64-bit output
+ * gives each sample 62 independent-looking bits, so the estimate's error is
+ * the binomial one verify() bounds. The samples are hashed on SIMD lanes
+ * (GNU C vectors: 8 lanes with AVX-512, 4 with AVX2, 2 otherwise, four
+ * vectors at a time to hide the multiply latency); lanes are independent and
+ * only whole 64-bit integer operations are used, so a lane computes exactly
+ * the scalar h(i). A span's last partial group masks off its spare lanes.
  */
 #include "kernel.h"
 
@@ -21,22 +29,60 @@
 
 static const double pi_reference = 3.14159265358979323846;
 
-/* splitmix64 finaliser of the counter state for sample i. */
-static inline uint64_t pi_hash(uint64_t i)
+#if !defined(__GNUC__)
+#error "pi.c uses GNU C vector extensions (gcc, clang, icx)"
+#endif
+#if defined(__AVX512F__)
+#define PI_VW 8
+#elif defined(__AVX2__)
+#define PI_VW 4
+#else
+#define PI_VW 2
+#endif
+#define PI_K 4 /* vectors in flight: measured 3.4x the scalar loop with AVX-512 vs 2.5x for 1 */
+#define PI_LANES (PI_VW * PI_K)
+
+typedef uint64_t pi_vu __attribute__((vector_size(PI_VW * sizeof(uint64_t))));
+
+/* The splitmix64 finaliser of counter states z = PI_SEED + (i + 1) *
+ * PI_GAMMA, lane by lane. */
+static inline pi_vu pi_mix(pi_vu z)
 {
-    uint64_t z = PI_SEED + (i + 1) * PI_GAMMA;
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
     z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
     return z ^ (z >> 31);
 }
 
-/* 1 if sample i lies inside the quarter disc of radius 2^31. */
-static inline uint64_t pi_hit(uint64_t i)
+/* 1 in the lanes whose sample (hash h) misses the quarter disc of radius
+ * 2^31, else 0. u*u + v*v < 2^63, so bit 62 alone says "outside". */
+static inline pi_vu pi_miss(pi_vu h)
 {
-    uint64_t h = pi_hash(i);
-    uint64_t u = h >> 33;
-    uint64_t v = (h >> 2) & UINT64_C(0x7FFFFFFF);
-    return (uint64_t)(u * u + v * v < (UINT64_C(1) << 62));
+    pi_vu u = h >> 33, v = (h >> 2) & UINT64_C(0x7FFFFFFF);
+    return (u * u + v * v) >> 62;
+}
+
+/* Hits among samples first .. first+count-1. */
+static uint64_t pi_hits(uint64_t first, uint64_t count)
+{
+    pi_vu z[PI_K], lane, misses = {0};
+    for (int j = 0; j < PI_VW; j++)
+        lane[j] = (uint64_t)j;
+    for (int g = 0; g < PI_K; g++)
+        z[g] = PI_SEED + (first + 1 + (uint64_t)(g * PI_VW) + lane) * PI_GAMMA;
+    uint64_t done = 0;
+    for (; count - done >= PI_LANES; done += PI_LANES)
+        for (int g = 0; g < PI_K; g++) {
+            misses += pi_miss(pi_mix(z[g]));
+            z[g] += (uint64_t)PI_LANES * PI_GAMMA;
+        }
+    for (int g = 0; g < PI_K && done < count; g++) { /* the last group: mask spare lanes */
+        pi_vu keep = (pi_vu)(lane + (uint64_t)(g * PI_VW) < count - done);
+        misses += pi_miss(pi_mix(z[g])) & keep;
+    }
+    uint64_t missed = 0;
+    for (int j = 0; j < PI_VW; j++)
+        missed += misses[j];
+    return count - missed;
 }
 
 static int pi_check(const kernel_params *p, char *err, size_t errlen)
@@ -58,11 +104,7 @@ static int64_t pi_extent(const kernel_params *p, int axis)
 static void pi_work(void *state, const kernel_span *s, kernel_result *part)
 {
     (void)state;
-    uint64_t hits = 0;
-    uint64_t first = (uint64_t)s->global;
-    for (uint64_t i = first; i < first + (uint64_t)s->count; i++)
-        hits += pi_hit(i);
-    part->count[0] += hits;
+    part->count[0] += pi_hits((uint64_t)s->global, (uint64_t)s->count);
 }
 
 /* The estimate 4*hits/S passes iff it is within 6 sigma of pi, sigma being

@@ -302,6 +302,43 @@ static void test_primes_split(void)
 
 #define PI_GOLDEN_HITS UINT64_C(785590) /* S = 10^6: fixes the generator */
 
+/* The textbook sample: splitmix64 of the counter, as pi.c's header defines
+ * it; an oracle for the kernel's SIMD lanes. */
+static uint64_t textbook_pi_hit(uint64_t i)
+{
+    uint64_t z = UINT64_C(0x5CA1E4B1C05EED00) + (i + 1) * UINT64_C(0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    z ^= z >> 31;
+    uint64_t u = z >> 33, v = (z >> 2) & UINT64_C(0x7FFFFFFF);
+    return u * u + v * v < (UINT64_C(1) << 62);
+}
+
+/* Spans of every length 0..200 at offsets 0, near 2^32 and near 2^62: the
+ * kernel's hit count equals the textbook loop's (partial lane groups). */
+static void test_pi_lanes(void)
+{
+    const kernel *k = kernel_find("pi");
+    static const uint64_t starts[] = {0, 1, 4294967000u, (UINT64_C(1) << 62) - 300};
+    int ok = 1;
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+        for (uint64_t n = 0; n <= 200 && ok; n++) {
+            kernel_span sp = {.global = (int64_t)starts[i], .local = 0, .count = (int64_t)n};
+            kernel_result part;
+            uint64_t want = 0;
+            memset(&part, 0, sizeof part);
+            for (uint64_t j = 0; j < n; j++)
+                want += textbook_pi_hit(starts[i] + j);
+            k->work(NULL, &sp, &part);
+            ok = part.count[0] == want;
+            if (!ok)
+                fprintf(stderr,
+                        "pi: span %" PRIu64 "+%" PRIu64 ": %" PRIu64 " hits, want %" PRIu64 "\n",
+                        starts[i], n, part.count[0], want);
+        }
+    CHECK(ok);
+}
+
 static void test_pi(void)
 {
     const kernel *k = kernel_find("pi");
@@ -665,6 +702,7 @@ int main(void)
     test_primes_sieve();
     test_primes_split();
     test_pi();
+    test_pi_lanes();
     test_mandelbrot();
     test_mandelbrot_lanes();
     test_stencil_exact();
