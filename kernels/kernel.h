@@ -148,6 +148,10 @@ extern const char *const kernel_preset_names[KERNEL_PRESETS];
 /* Fill omitted size numbers from the kernel's defaults. */
 void kernel_params_fill(const kernel *k, kernel_params *p);
 
+/* Combine partial result `part` into `into` by the rules above (count and
+ * sum add, max takes the maximum): the one definition every combine uses. */
+void kernel_result_combine(kernel_result *into, const kernel_result *part);
+
 /* Validate filled params: every size number and iters must be >= 1, then
  * the kernel's own check(). 0, or -1 with a message "NAME: ..." in err. */
 int kernel_params_check(const kernel *k, const kernel_params *p, char *err, size_t errlen);
