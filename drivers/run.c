@@ -27,6 +27,7 @@ typedef struct run_ctx {
     void *state;
     kernel_field field;
     comm_halo halo;
+    int initialised;        /* init() has run (kernels with init_once skip it later) */
     kernel_result local;    /* this rank's result of the last iteration */
     kernel_result combined; /* the last run's result over all ranks */
 } run_ctx;
@@ -79,13 +80,16 @@ static void run_item_finish(void *ctx, int64_t i, kernel_result *part)
 }
 
 /* Initialisation uses a static schedule so pages are first touched by the
- * thread that will (under a static schedule) work on them. */
+ * thread that will (under a static schedule) work on them. Kernels that
+ * declare init_once are initialised before the first run only. */
 static void run_prepare(void *ctx)
 {
     run_ctx *c = ctx;
     par_schedule st = {PAR_STATIC, 0};
     kernel_result unused;
-    if (c->k->init != NULL) par_for(c->nitems, &st, run_item_init, c, &unused);
+    if (c->k->init == NULL || (c->k->init_once && c->initialised)) return;
+    par_for(c->nitems, &st, run_item_init, c, &unused);
+    c->initialised = 1;
 }
 
 /* One timed run. Compute time excludes halo exchanges and the combine; a

@@ -138,6 +138,11 @@ typedef struct kernel {
     /* Units of work in one run (all iterations), e.g. bytes moved, for the
      * rate. May use the result (e.g. total escape iterations). */
     double (*work_units)(const kernel_params *p, const kernel_result *r);
+    /* 1 if work() never changes anything a later run depends on (triad
+     * overwrites a from b and c and never writes b or c): the drivers then
+     * call init() before the first run only, not before every run. 0 (the
+     * default) re-initialises before every warm-up and timed run. */
+    int init_once;
 } kernel;
 
 /* Registry (kernels/registry.c). */

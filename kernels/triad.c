@@ -186,4 +186,5 @@ const kernel kernel_triad = {
     .finish = triad_finish,
     .verify = triad_verify,
     .work_units = triad_work_units,
+    .init_once = 1, /* a = b + s*c never changes b or c; a is rewritten whole */
 };
