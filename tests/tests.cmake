@@ -72,3 +72,9 @@ add_test(NAME arch.mpi
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_arch.py ${SCALEKIT_TEST_ARGS}
                  --group mpi)
 set_tests_properties(arch.mpi PROPERTIES LABELS mpi TIMEOUT 120 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# analysis/summary.py on synthetic records: pooling, spread notes (Python only,
+# so the asan preset skips the "analysis" label).
+add_test(NAME analysis.summary
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_summary.py)
+set_tests_properties(analysis.summary PROPERTIES LABELS analysis TIMEOUT 120)
