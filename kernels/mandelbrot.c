@@ -87,21 +87,22 @@ typedef int64_t mandel_vi __attribute__((vector_size(MANDEL_VW * sizeof(double))
 
 /* The escape loop on k vectors of lanes (k is 1 or MANDEL_K, a constant
  * after inlining): lane j of cr[g] holds the real part of its pixel's c, ci
- * is shared; n[g] receives the counts (as doubles: exact below 2^53).
+ * is shared; n[g] receives the counts (a live lane's mask is -1, so
+ * subtracting it counts a step: one operation).
  * A lane is live until |z|^2 > 4; once dead it stays dead (its z keeps
  * changing but is never read again) and its count stops. Every live lane
  * has run exactly `it` steps, so stopping all lanes at it == maxit is the
  * scalar loop's n < MAXIT test. Extra steps after every lane died change
  * nothing, which is why the test for that runs only every
  * MANDEL_CHECK_EVERY steps. */
-static inline void mandel_group(int k, const mandel_vd *cr, double ci, uint32_t maxit, mandel_vd *n)
+static inline void mandel_group(int k, const mandel_vd *cr, double ci, uint32_t maxit, mandel_vi *n)
 {
     mandel_vd zr[MANDEL_K], zi[MANDEL_K];
     mandel_vi live[MANDEL_K];
     const mandel_vd vci = (mandel_vd){0} + ci, four = (mandel_vd){0} + 4.0;
-    const mandel_vi one = (mandel_vi)((mandel_vd){0} + 1.0);
     for (int g = 0; g < k; g++) {
-        zr[g] = zi[g] = n[g] = (mandel_vd){0};
+        zr[g] = zi[g] = (mandel_vd){0};
+        n[g] = (mandel_vi){0};
         live[g] = (mandel_vi){0} - 1;
     }
     for (uint32_t it = 0; it < maxit;) {
@@ -113,7 +114,7 @@ static inline void mandel_group(int k, const mandel_vd *cr, double ci, uint32_t 
                 mandel_vd zri = zr[g] * zi[g];
                 zi[g] = zri + zri + vci;
                 zr[g] = zr2 - zi2 + cr[g];
-                n[g] += (mandel_vd)(live[g] & one);
+                n[g] -= live[g];
             }
         }
         it += steps;
@@ -146,7 +147,8 @@ static uint64_t mandel_row_fast(int64_t y, int64_t w, int64_t h, uint32_t maxit,
     uint64_t sum = 0;
     for (int64_t x0 = 0; x0 < w; x0 += MANDEL_LANES) {
         double lane_cr[MANDEL_LANES];
-        mandel_vd cr[MANDEL_K], n[MANDEL_K];
+        mandel_vd cr[MANDEL_K];
+        mandel_vi n[MANDEL_K];
         for (int j = 0; j < MANDEL_LANES; j++)
             lane_cr[j] = mandel_cr(x0 + j < w ? x0 + j : w - 1, w);
         memcpy(cr, lane_cr, sizeof cr);
@@ -167,7 +169,8 @@ static uint64_t mandel_row(int64_t y, int64_t w, int64_t h, uint32_t maxit, uint
     double ci = mandel_ci(y, h);
     uint64_t sum = 0;
     for (int64_t x = 0; x < w; x++) {
-        mandel_vd cr = (mandel_vd){0} + mandel_cr(x, w), n;
+        mandel_vd cr = (mandel_vd){0} + mandel_cr(x, w);
+        mandel_vi n;
         mandel_group(1, &cr, ci, maxit, &n);
         uint32_t c = (uint32_t)n[0];
         if (out != NULL) out[x] = c;
