@@ -78,3 +78,11 @@ set_tests_properties(arch.mpi PROPERTIES LABELS mpi TIMEOUT 120 PROCESSORS 2 RUN
 add_test(NAME analysis.summary
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_summary.py)
 set_tests_properties(analysis.summary PROPERTIES LABELS analysis TIMEOUT 120)
+
+# bench/perf.py at tiny sizes, one round: the benchmark script keeps working
+# (it prints figures; targets are not asserted: the machine is shared).
+add_test(NAME bench.smoke
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/bench/perf.py all --smoke --rounds 1
+                 --bindir $<TARGET_FILE_DIR:scalekit-seq> --mpiexec ${MPIEXEC_EXECUTABLE})
+set_tests_properties(bench.smoke PROPERTIES LABELS "mpi;bench" TIMEOUT 300 PROCESSORS 2
+                     RUN_SERIAL TRUE)
