@@ -8,7 +8,7 @@ kernels    pi and mandelbrot (small presets) on one core: this build, optional
            build), the code before issue 6 (--baseline-rev REV: built once
            under build/baseline-REV), and an 8-lane hand-vectorized mandelbrot
            (--mandel8 CMD)
-bandwidth  triad (N doubles x 3, 24 B/element) and stencil (N=4000, 100
+bandwidth  triad (N doubles x 3, 24 B/element) and stencil (N=4000, 20
            sweeps, 24 B/point) at 1 and 2 workers (OpenMP threads, MPI ranks),
            optionally next to STREAM (--stream CMD) and PRK's star-1 stencil
            (--prk-omp CMD, --prk-mpi CMD)
@@ -193,10 +193,10 @@ def suite_kernels(args):
 
 def suite_bandwidth(args):
     n_triad = "200000" if args.smoke else str(args.triad_n)
-    n_sten, iters = ("200", "10") if args.smoke else ("4000", "100")
+    n_sten, iters = ("200", "10") if args.smoke else ("4000", "20")
     b = lambda model: os.path.join(args.bindir, "scalekit-" + model)
     triad = ["--kernel", "triad", "--size", n_triad, "--reps", "5"]
-    sten = ["--kernel", "stencil", "--size", n_sten, "--iters", iters, "--reps", "3"]
+    sten = ["--kernel", "stencil", "--size", n_sten, "--iters", iters, "--reps", "2"]
     per_point = 24e-3  # Mpoints/s -> GB/s at 24 bytes per point
     variants, comparisons = [], []
     for workers in (1, 2):
