@@ -13,10 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
 #include "version.h"
 
 /* Indexed by par_kind. */
 static const char *const cli_schedule_names[] = {"static", "dynamic", "guided"};
+
+/* Every option, for "did you mean" (parsing itself is in cli_take() and
+ * cli_is_flag(): add a new option there and here). */
+static const char *const cli_option_names[] = {"--kernel", "--size",     "--iters",  "--reps",
+                                               "--warmup", "--schedule", "--decomp", "--output",
+                                               "--layout", "--list",     "--help",   "--version"};
+
+/* Largest value of a count option (others: any int64). */
+static int64_t cli_count_limit(const char *name)
+{
+    return strcmp(name, "--reps") == 0 || strcmp(name, "--warmup") == 0 ? CLI_MAX_REPS : INT64_MAX;
+}
 
 static int cli_error(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -58,8 +71,9 @@ static int cli_parse_scientific(const char *text, int64_t *v)
     char *end = NULL;
     errno = 0;
     double d = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !(d >= 1.0) || d >= 9.2e18 || d != floor(d))
-        return -1;
+    if (end == text || *end != '\0') return CLI_NUM_BAD;
+    if ((errno == ERANGE && d > 1.0) || d >= 9.2e18) return CLI_NUM_TOO_LARGE;
+    if (errno != 0 || !(d >= 1.0) || d != floor(d)) return CLI_NUM_BAD;
     *v = (int64_t)d;
     return 0;
 }
@@ -68,14 +82,16 @@ int cli_parse_count(const char *text, int64_t *v)
 {
     const char *p = text;
     int64_t value = 0, mult = 1;
-    if (text == NULL || *p < '0' || *p > '9') return -1;
+    int overflow = 0;
+    if (text == NULL || *p < '0' || *p > '9') return CLI_NUM_BAD;
     while (*p >= '0' && *p <= '9') {
         int digit = *p++ - '0';
-        if (value > (INT64_MAX - digit) / 10) return -1;
-        value = value * 10 + digit;
+        if (value > (INT64_MAX - digit) / 10) overflow = 1;
+        value = overflow ? INT64_MAX : value * 10 + digit;
     }
     if (*p == 'e' || *p == 'E' || *p == '.') return cli_parse_scientific(text, v);
-    if (cli_suffix(p, &mult) != 0 || value < 1 || value > INT64_MAX / mult) return -1;
+    if (cli_suffix(p, &mult) != 0 || (value < 1 && !overflow)) return CLI_NUM_BAD;
+    if (overflow || value > INT64_MAX / mult) return CLI_NUM_TOO_LARGE;
     *v = value * mult;
     return 0;
 }
@@ -83,57 +99,82 @@ int cli_parse_count(const char *text, int64_t *v)
 int cli_parse_size(const char *text, int64_t *v, int max)
 {
     char buf[64];
-    int n = 0;
-    if (strlen(text) >= sizeof buf) return -1;
+    int n = 0, large = 0;
+    if (strlen(text) >= sizeof buf) return CLI_NUM_BAD;
     strcpy(buf, text);
     for (char *save = NULL, *tok = strtok_r(buf, "x", &save); tok != NULL;
          tok = strtok_r(NULL, "x", &save)) {
-        if (n == max || cli_parse_count(tok, &v[n]) != 0) return -1;
+        int rc = n == max ? CLI_NUM_BAD : cli_parse_count(tok, &v[n]);
+        if (rc == CLI_NUM_BAD) return CLI_NUM_BAD;
+        large |= rc == CLI_NUM_TOO_LARGE;
         n++;
     }
     /* Reject empty fields such as "10x" or "x10" that strtok would skip. */
-    if (n == 0 || text[0] == 'x' || text[strlen(text) - 1] == 'x' || strstr(text, "xx")) return -1;
-    return n;
+    if (n == 0 || text[0] == 'x' || text[strlen(text) - 1] == 'x' || strstr(text, "xx"))
+        return CLI_NUM_BAD;
+    return large ? CLI_NUM_TOO_LARGE : n;
+}
+
+/* Parse a count for `what` (an option, or a part of one such as "--schedule
+ * chunk") that must lie in [min, max], min 0 or 1. 0, or -1 with a message
+ * naming what, the value and the problem. */
+static int cli_count_in(const char *what, const char *value, int64_t min, int64_t max, int64_t *out,
+                        char *err, size_t errlen)
+{
+    char q[MSG_QUOTE_SIZE];
+    int rc;
+    if (min == 0 && strcmp(value, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    rc = cli_parse_count(value, out);
+    if (rc == 0 && *out <= max) return 0;
+    msg_quote(value, q, sizeof q);
+    if (rc == CLI_NUM_BAD)
+        return cli_error(err, errlen,
+                         "%s %s is not a whole number >= %lld (examples: 5, 2k, 4Ki, 1e3)", what, q,
+                         (long long)min);
+    return cli_error(err, errlen, "%s %s is too large: the limit is %lld", what, q, (long long)max);
 }
 
 static int cli_parse_schedule(const char *text, cli_options *o, char *err, size_t errlen)
 {
     const char *comma = strchr(text, ',');
     size_t len = comma ? (size_t)(comma - text) : strlen(text);
+    char q[MSG_QUOTE_SIZE];
     for (int k = 0; k < 3; k++) {
         const char *name = cli_schedule_names[k];
         if (strlen(name) != len || strncmp(text, name, len) != 0) continue;
         o->schedule.kind = (par_kind)k;
         o->schedule.chunk = 0;
-        if (comma &&
-            (cli_parse_count(comma + 1, &o->schedule.chunk) != 0 || o->schedule.chunk > 0x7fffffff))
-            return cli_error(err, errlen,
-                             "--schedule chunk '%s' is not a positive whole number "
-                             "(example: --schedule dynamic,4)",
-                             comma + 1);
+        if (comma && cli_count_in("--schedule chunk", comma + 1, 1, INT32_MAX, &o->schedule.chunk,
+                                  err, errlen) != 0)
+            return -1;
         o->schedule_given = 1;
         return 0;
     }
     return cli_error(err, errlen,
-                     "--schedule '%s' is not one of static, dynamic, guided (optionally "
+                     "--schedule %s is not one of static, dynamic, guided (optionally "
                      "followed by ,CHUNK)",
-                     text);
+                     msg_quote(text, q, sizeof q));
 }
 
 static int cli_parse_decomp(const char *text, cli_options *o, char *err, size_t errlen)
 {
     const char *comma = strchr(text, ',');
     size_t len = comma ? (size_t)(comma - text) : strlen(text);
+    char q[MSG_QUOTE_SIZE];
     if (len == 5 && strncmp(text, "block", 5) == 0 && comma == NULL) {
         o->decomp = DECOMP_BLOCK;
     } else if (len == 6 && strncmp(text, "cyclic", 6) == 0) {
         o->decomp = DECOMP_CYCLIC;
         o->decomp_chunk = 1;
-        if (comma && cli_parse_count(comma + 1, &o->decomp_chunk) != 0)
-            return cli_error(err, errlen, "--decomp chunk '%s' is not a positive whole number",
-                             comma + 1);
+        if (comma && cli_count_in("--decomp chunk", comma + 1, 1, INT64_MAX, &o->decomp_chunk, err,
+                                  errlen) != 0)
+            return -1;
     } else {
-        return cli_error(err, errlen, "--decomp '%s' is not 'block' or 'cyclic[,CHUNK]'", text);
+        return cli_error(err, errlen, "--decomp %s is not 'block' or 'cyclic[,CHUNK]'",
+                         msg_quote(text, q, sizeof q));
     }
     o->decomp_given = 1;
     return 0;
@@ -142,20 +183,96 @@ static int cli_parse_decomp(const char *text, cli_options *o, char *err, size_t 
 static int cli_count_option(const char *name, const char *value, int64_t min, int64_t *out,
                             char *err, size_t errlen)
 {
-    if (min == 0 && strcmp(value, "0") == 0) {
-        *out = 0;
-        return 0;
+    return cli_count_in(name, value, min, cli_count_limit(name), out, err, errlen);
+}
+
+/* Optimal-string-alignment distance between a and b: the fewest insertions,
+ * deletions, substitutions and swaps of neighbours that turn one into the
+ * other; SIZE_MAX for strings too long to be names. */
+static size_t cli_distance(const char *a, const char *b)
+{
+    enum { MAXLEN = 32 };
+    size_t la = strlen(a), lb = strlen(b), d[MAXLEN + 1][MAXLEN + 1];
+    if (la > MAXLEN || lb > MAXLEN) return SIZE_MAX;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+/* The name in names[0..n) that `typed` most likely misspells: the closest
+ * within 1 edit (2 for names of 5+ characters), or the one name that starts
+ * with at least 3 typed characters; NULL when none is convincing. */
+static const char *cli_closest(const char *typed, const char *const *names, size_t n)
+{
+    const char *best = NULL, *prefix_of = NULL;
+    size_t best_d = SIZE_MAX, typed_len = strlen(typed);
+    int prefixes = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = cli_distance(typed, names[i]), len = strlen(names[i]);
+        if (d <= (len >= 5 ? 2u : 1u) && d < best_d) {
+            best = names[i];
+            best_d = d;
+        }
+        if (typed_len >= 3 && typed_len < len && strncmp(typed, names[i], typed_len) == 0) {
+            prefix_of = names[i];
+            prefixes++;
+        }
     }
-    if (cli_parse_count(value, out) != 0)
-        return cli_error(err, errlen, "%s '%s' is not a whole number >= %lld", name, value,
-                         (long long)min);
-    return 0;
+    return best != NULL ? best : prefixes == 1 ? prefix_of : NULL;
+}
+
+/* Message for an option nobody knows; returns CLI_UNKNOWN. */
+static int cli_unknown_option(const char *name, char *err, size_t errlen)
+{
+    char q[MSG_QUOTE_SIZE];
+    const char *near =
+        cli_closest(name, cli_option_names, sizeof cli_option_names / sizeof *cli_option_names);
+    msg_quote(name, q, sizeof q);
+    if (near != NULL)
+        cli_error(err, errlen, "unknown option %s; did you mean %s? (see --help)", q, near);
+    else
+        cli_error(err, errlen, "unknown option %s (see --help)", q);
+    return CLI_UNKNOWN;
+}
+
+static int cli_unknown_kernel(const char *name, char *err, size_t errlen)
+{
+    enum { MAX_KERNELS = 64 };
+    const char *names[MAX_KERNELS], *near;
+    char q[MSG_QUOTE_SIZE];
+    size_t n = 0;
+    while (n < MAX_KERNELS && kernel_at(n) != NULL) {
+        names[n] = kernel_at(n)->name;
+        n++;
+    }
+    near = cli_closest(name, names, n);
+    msg_quote(name, q, sizeof q);
+    if (near != NULL)
+        return cli_error(err, errlen,
+                         "--kernel: unknown kernel %s; did you mean '%s'? (--list "
+                         "shows them all)",
+                         q, near);
+    return cli_error(err, errlen, "--kernel: unknown kernel %s (--list shows them all)", q);
 }
 
 static int cli_apply_size(cli_options *o, char *err, size_t errlen)
 {
     const kernel *k = o->kern;
     int64_t v[KERNEL_SIZE_DIMS] = {0};
+    char q[MSG_QUOTE_SIZE];
+    const char *near;
     int n;
     for (int i = 0; i < KERNEL_PRESETS; i++)
         if (strcmp(o->size_text, kernel_preset_names[i]) == 0) {
@@ -163,14 +280,23 @@ static int cli_apply_size(cli_options *o, char *err, size_t errlen)
             return 0;
         }
     n = cli_parse_size(o->size_text, v, KERNEL_SIZE_DIMS);
-    if (n < 0)
+    msg_quote(o->size_text, q, sizeof q);
+    near = cli_closest(o->size_text, kernel_preset_names, KERNEL_PRESETS);
+    if (n == CLI_NUM_BAD && near != NULL)
+        return cli_error(err, errlen, "--size %s is not a size; did you mean '%s'?", q, near);
+    if (n == CLI_NUM_BAD)
         return cli_error(err, errlen,
-                         "--size '%s' is not small, medium, large or positive whole numbers "
-                         "within range (kernel %s takes %s)",
-                         o->size_text, k->name, k->size_help);
+                         "--size %s is not small, medium, large or positive whole numbers "
+                         "(kernel %s takes %s)",
+                         q, k->name, k->size_help);
+    if (n == CLI_NUM_TOO_LARGE)
+        return cli_error(err, errlen,
+                         "--size %s is too large: numbers are limited to %lld (kernel %s takes "
+                         "%s)",
+                         q, (long long)INT64_MAX, k->name, k->size_help);
     if (n > k->size_dims)
-        return cli_error(err, errlen, "--size '%s' has %d numbers; kernel %s takes %s",
-                         o->size_text, n, k->name, k->size_help);
+        return cli_error(err, errlen, "--size %s has %d numbers; kernel %s takes %s", q, n, k->name,
+                         k->size_help);
     memcpy(o->params.size, v, sizeof v);
     return 0;
 }
@@ -186,19 +312,20 @@ static void cli_defaults(cli_options *o)
     o->decomp_chunk = 1;
 }
 
-/* Options that take a value; NULL value means it was missing. */
+/* Options that take a value (never NULL here). Returns 0, -1 with a
+ * message, or CLI_UNKNOWN when name is no such option. */
 static int cli_take(cli_options *o, const char *name, const char *value, char *err, size_t errlen)
 {
-    if (value == NULL) return cli_error(err, errlen, "option %s needs a value (see --help)", name);
+    char q[MSG_QUOTE_SIZE];
     if (strcmp(name, "--kernel") == 0) {
         o->kern = kernel_find(value);
-        if (o->kern == NULL)
-            return cli_error(err, errlen, "unknown kernel '%s' (try --list)", value);
+        if (o->kern == NULL) return cli_unknown_kernel(value, err, errlen);
         return 0;
     }
     if (strcmp(name, "--size") == 0) {
         if (strlen(value) == 0 || strlen(value) >= sizeof o->size_text)
-            return cli_error(err, errlen, "--size '%s' is empty or too long", value);
+            return cli_error(err, errlen, "--size %s is empty or too long",
+                             msg_quote(value, q, sizeof q));
         strcpy(o->size_text, value);
         return 0;
     }
@@ -214,7 +341,7 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
         o->output = value;
         return 0;
     }
-    return cli_error(err, errlen, "unknown option '%s' (see --help)", name);
+    return cli_unknown_option(name, err, errlen);
 }
 
 static int cli_is_flag(const char *name, cli_options *o)
@@ -238,8 +365,6 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
     if (o->action != CLI_RUN) return 0;
     if (k == NULL)
         return cli_error(err, errlen, "missing --kernel NAME (try --list for the kernels)");
-    if (o->reps > 100000 || o->warmup > 100000)
-        return cli_error(err, errlen, "--reps and --warmup are limited to 100000");
     if (cli_apply_size(o, err, errlen) != 0) return -1;
     kernel_params_fill(k, &o->params);
     if (kernel_params_check(k, &o->params, err, errlen) != 0) return -1;
@@ -251,31 +376,80 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
     return 0;
 }
 
+/* 1 if name is an option that takes a value (asks cli_take, on a copy). */
+static int cli_takes_value(const cli_options *o, const char *name)
+{
+    cli_options probe = *o;
+    char scratch[8];
+    return cli_take(&probe, name, "", scratch, sizeof scratch) != CLI_UNKNOWN;
+}
+
+/* The value options given so far, to refuse one given twice. */
+typedef struct cli_seen {
+    int n;
+    struct {
+        char name[32];
+        const char *value;
+    } at[32];
+} cli_seen;
+
+/* 0 the first time value option `name` is given, else -1 with a message. */
+static int cli_once(cli_seen *seen, const char *name, const char *value, char *err, size_t errlen)
+{
+    char a[MSG_QUOTE_SIZE], b[MSG_QUOTE_SIZE];
+    for (int i = 0; i < seen->n; i++)
+        if (strcmp(seen->at[i].name, name) == 0)
+            return cli_error(err, errlen, "%s given twice (%s, then %s); give it once", name,
+                             msg_quote(seen->at[i].value, a, sizeof a),
+                             msg_quote(value, b, sizeof b));
+    if (seen->n < (int)(sizeof seen->at / sizeof seen->at[0]) &&
+        strlen(name) < sizeof seen->at[0].name) {
+        strcpy(seen->at[seen->n].name, name);
+        seen->at[seen->n++].value = value;
+    }
+    return 0;
+}
+
+/* Apply argv[*i], taking its value from argv[*i + 1] unless given as
+ * --name=value. 0, or < 0 with a message in err. */
+static int cli_arg(int argc, char **argv, int *i, cli_options *o, cli_seen *seen, char *err,
+                   size_t errlen)
+{
+    char name[64], q[MSG_QUOTE_SIZE];
+    const char *arg = argv[*i], *eq = strchr(arg, '=');
+    size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+    const char *value;
+    cli_options probe;
+    if (arg[0] != '-')
+        return cli_error(err, errlen, "unexpected argument %s (options start with --; see --help)",
+                         msg_quote(arg, q, sizeof q));
+    if (len >= sizeof name)
+        return cli_error(err, errlen, "unknown option %s (see --help)",
+                         msg_quote(arg, q, sizeof q));
+    memcpy(name, arg, len);
+    name[len] = '\0';
+    if (eq == NULL && cli_is_flag(name, o)) return 0;
+    if (cli_is_flag(name, &probe)) return cli_error(err, errlen, "option %s takes no value", name);
+    if (strncmp(name, "--", 2) != 0) return cli_unknown_option(name, err, errlen);
+    if (eq != NULL)
+        value = eq + 1;
+    else
+        value = *i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0 ? argv[++*i] : NULL;
+    if (value == NULL) {
+        if (!cli_takes_value(o, name)) return cli_unknown_option(name, err, errlen);
+        return cli_error(err, errlen, "option %s needs a value (see --help)", name);
+    }
+    if (cli_take(o, name, value, err, errlen) != 0) return -1;
+    return cli_once(seen, name, value, err, errlen);
+}
+
 int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen)
 {
+    cli_seen seen;
+    seen.n = 0;
     cli_defaults(o);
-    for (int i = 1; i < argc; i++) {
-        char name[64];
-        const char *arg = argv[i], *eq = strchr(arg, '=');
-        const char *value;
-        if (strncmp(arg, "--", 2) != 0 && strcmp(arg, "-h") != 0)
-            return cli_error(err, errlen, "unexpected argument '%s' (options start with --)", arg);
-        if (eq == NULL && cli_is_flag(arg, o)) continue;
-        if (eq != NULL) {
-            size_t len = (size_t)(eq - arg);
-            cli_options probe;
-            if (len >= sizeof name) return cli_error(err, errlen, "unknown option '%.40s...'", arg);
-            memcpy(name, arg, len);
-            name[len] = '\0';
-            if (cli_is_flag(name, &probe))
-                return cli_error(err, errlen, "option %s takes no value", name);
-            value = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", arg);
-            value = i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 ? argv[++i] : NULL;
-        }
-        if (cli_take(o, name, value, err, errlen) != 0) return -1;
-    }
+    for (int i = 1; i < argc; i++)
+        if (cli_arg(argc, argv, &i, o, &seen, err, errlen) != 0) return -1;
     return cli_finish(o, err, errlen);
 }
 
@@ -303,22 +477,31 @@ void cli_print_help(const char *prog)
         "  --size SIZE        small | medium | large, or numbers such as 2000000, 2M,\n"
         "                     1e6, 1024x768 (per kernel, see --list); default small\n"
         "  --iters N          iterations inside one timed run (default per kernel)\n"
-        "  --reps N           timed repetitions, all recorded (default 5)\n"
-        "  --warmup N         untimed runs before them (default 1)\n"
+        "  --reps N           timed repetitions, all recorded (default 5, at most %d)\n"
+        "  --warmup N         untimed runs before them (default 1, at most %d)\n"
         "  --schedule KIND[,CHUNK]\n"
         "                     OpenMP loop schedule: static, dynamic or guided; CHUNK counts\n"
         "                     work items (default dynamic for uneven kernels, else static)\n"
         "  --decomp block | cyclic[,CHUNK]\n"
         "                     how 1-D work items are dealt to MPI ranks (default cyclic\n"
         "                     for uneven kernels, else block; 2-D kernels use block tiles)\n"
-        "  --output FILE      append one JSON object per run to FILE (JSON Lines)\n"
+        "  --output FILE      append one JSON object per run to FILE (JSON Lines); FILE is\n"
+        "                     opened (created) before any work and removed again if it\n"
+        "                     was created for a run that ends without a record\n"
         "  --layout           print host, rank, pid, thread and CPU core of every thread\n"
         "                     and warn when threads share a core\n"
         "  --list             list kernels, their sizes and presets\n"
         "  --help, --version\n"
         "\n"
+        "Give each option once. A run the kernel expects to take more than %d minutes\n"
+        "starts with a warning that gives the estimate.\n"
+        "\n"
+        "environment:\n"
+        "  OMP_NUM_THREADS    threads per process for scalekit-omp and scalekit-hybrid:\n"
+        "                     one whole number, at most %d per CPU online (checked)\n"
+        "\n"
         "exit status: 0 verified, 1 run-time error, 2 usage error, 3 verification failed\n",
-        prog);
+        prog, CLI_MAX_REPS, CLI_MAX_REPS, CLI_LONG_RUN_SECONDS / 60, CLI_THREADS_PER_CPU);
 }
 
 void cli_print_kernels(void)
@@ -335,4 +518,37 @@ void cli_print_kernels(void)
         printf("\n    rate in %s%s\n", k->rate_unit,
                k->uneven ? "; uneven cost per item (dynamic schedule, cyclic decomp)" : "");
     }
+}
+
+int cli_check_threads(const char *value, long cpus, char *err, size_t errlen)
+{
+    char q[MSG_QUOTE_SIZE];
+    int64_t limit = (int64_t)CLI_THREADS_PER_CPU * (cpus > 0 ? cpus : 1), n = 0;
+    size_t digits;
+    if (value == NULL) return 0;
+    msg_quote(value, q, sizeof q);
+    if (value[0] == '\0')
+        return cli_error(err, errlen,
+                         "OMP_NUM_THREADS is set but empty; unset it or give a whole number of "
+                         "threads >= 1, e.g. OMP_NUM_THREADS=4");
+    if (strchr(value, ',') != NULL)
+        return cli_error(err, errlen,
+                         "OMP_NUM_THREADS=%s lists threads for nested parallel levels; scalekit "
+                         "uses one level: give one whole number, e.g. OMP_NUM_THREADS=4",
+                         q);
+    value += strspn(value, " \t"); /* blanks around the number, as the runtime allows */
+    digits = strspn(value, "0123456789");
+    for (size_t i = 0; i < digits && n <= limit; i++) /* stops before it could overflow */
+        n = n * 10 + (value[i] - '0');
+    if (digits == 0 || value[digits + strspn(value + digits, " \t")] != '\0' || n == 0)
+        return cli_error(err, errlen,
+                         "OMP_NUM_THREADS=%s is not a whole number of threads >= 1, e.g. "
+                         "OMP_NUM_THREADS=4",
+                         q);
+    if (n > limit)
+        return cli_error(err, errlen,
+                         "OMP_NUM_THREADS=%s is too large: the limit is %lld threads (%d per CPU "
+                         "online, %ld CPU(s))",
+                         q, (long long)limit, CLI_THREADS_PER_CPU, cpus > 0 ? cpus : 1L);
+    return 0;
 }

@@ -17,6 +17,18 @@
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_VERIFY = 3 };
 
+/* Results of the number parsers below that are not a count: text that is
+ * not a number of the accepted form, or one beyond the 64-bit range. */
+enum { CLI_NUM_BAD = -1, CLI_NUM_TOO_LARGE = -2 };
+/* cli_take(): not an option at all (internal, distinct from -1 errors). */
+enum { CLI_UNKNOWN = -3 };
+
+enum {
+    CLI_MAX_REPS = 100000,     /* limit of --reps and of --warmup */
+    CLI_THREADS_PER_CPU = 64,  /* OMP_NUM_THREADS limit per CPU online, see cli_check_threads() */
+    CLI_LONG_RUN_SECONDS = 300 /* expected wall time beyond which a run starts with a warning */
+};
+
 typedef enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST } cli_action;
 
 typedef struct cli_options {
@@ -40,12 +52,23 @@ int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen);
 
 /* Parse a count: decimal digits with an optional k/M/G/T suffix (x1000) or
  * Ki/Mi/Gi/Ti (x1024), or scientific notation like 1e6 that is a whole
- * number. Returns 0 and sets *v (>= 1), or -1 for zero, negative,
- * non-numeric or overflowing text. */
+ * number. Returns 0 and sets *v (>= 1); CLI_NUM_TOO_LARGE for a well-formed
+ * number beyond INT64_MAX; CLI_NUM_BAD for zero, negative or non-numeric
+ * text. */
 int cli_parse_count(const char *text, int64_t *v);
 
-/* Parse "N[xN[xN]]" into up to `max` counts. Returns how many, or -1. */
+/* Parse "N[xN[xN]]" into up to `max` counts. Returns how many, or
+ * CLI_NUM_BAD / CLI_NUM_TOO_LARGE as cli_parse_count() does. */
 int cli_parse_size(const char *text, int64_t *v, int max);
+
+/* Validate the value of OMP_NUM_THREADS (NULL when unset) for a threaded
+ * driver, as an option would be: one whole number of threads from 1 to
+ * CLI_THREADS_PER_CPU x cpus (the CPUs online; more threads than cores is a
+ * legitimate experiment for waiting-bound work, tens of thousands crash the
+ * OpenMP runtime). Refuses empty, non-numeric, zero, negative values and
+ * lists such as "2,1" (nested levels: scalekit uses one). 0, or -1 with a
+ * message in err. Pure: the caller reads the environment. */
+int cli_check_threads(const char *value, long cpus, char *err, size_t errlen);
 
 /* Print the usage text for program name prog to stdout. */
 void cli_print_help(const char *prog);

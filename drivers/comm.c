@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "msg.h"
 
 /* One dimension's face buffers (low side 0, high side 1) and their sizes. */
 typedef struct comm_faces {
@@ -75,7 +76,7 @@ void comm_init(int *argc, char ***argv, int want_threads)
     int provided = MPI_THREAD_SINGLE;
     int asked = want_threads ? MPI_THREAD_FUNNELED : MPI_THREAD_SINGLE;
     if (MPI_Init_thread(argc, argv, asked, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "scalekit: MPI_Init_thread failed; is this started by mpirun/srun?\n");
+        msg_print("MPI_Init_thread failed; is this started by mpirun/srun?");
         exit(1);
     }
     SK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
@@ -130,6 +131,23 @@ int comm_ranks_on_node(void)
     return n;
 }
 
+int comm_node_gather(const void *mine, void *all, size_t n)
+{
+    MPI_Comm node;
+    int me = 0;
+    SK_CHECK(n <= (size_t)0x7fffffff, "comm_node_gather: message too large");
+    SK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+    SK_MPI(MPI_Comm_rank(node, &me));
+    SK_MPI(MPI_Gather(mine, (int)n, MPI_BYTE, all, (int)n, MPI_BYTE, 0, node));
+    SK_MPI(MPI_Comm_free(&node));
+    return me;
+}
+
+void comm_sum_u64(uint64_t *v, int n)
+{
+    SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD));
+}
+
 void comm_sum_double(double *v, int n)
 {
     SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
@@ -138,6 +156,11 @@ void comm_sum_double(double *v, int n)
 void comm_max_double(double *v, int n)
 {
     SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+}
+
+void comm_max_u64(uint64_t *v, int n)
+{
+    SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD));
 }
 
 void comm_min_double(double *v, int n)
@@ -249,6 +272,15 @@ int comm_ranks_on_node(void)
 {
     return 1;
 }
+int comm_node_gather(const void *mine, void *all, size_t n)
+{
+    if (n > 0) memmove(all, mine, n);
+    return 0;
+}
+void comm_sum_u64(uint64_t *v, int n)
+{
+    (void)v, (void)n;
+}
 void comm_sum_double(double *v, int n)
 {
     (void)v, (void)n;
@@ -264,6 +296,11 @@ void comm_min_double(double *v, int n)
 void comm_combine_result(kernel_result *r)
 {
     (void)r;
+}
+
+void comm_max_u64(uint64_t *v, int n)
+{
+    (void)v, (void)n;
 }
 int comm_all(int ok)
 {
@@ -322,7 +359,7 @@ void comm_halo_exchange(const comm_halo *h)
 
 _Noreturn void comm_abort(int code, const char *msg)
 {
-    if (msg != NULL && msg[0] != '\0') fprintf(stderr, "scalekit: %s\n", msg);
+    if (msg != NULL && msg[0] != '\0') msg_print("%s", msg);
     fflush(stdout);
     fflush(stderr);
 #ifdef SCALEKIT_WITH_MPI

@@ -34,13 +34,20 @@ const char *comm_thread_level(void);
 
 /* Collective: how many ranks share this rank's node (shared memory). */
 int comm_ranks_on_node(void);
+/* Collective: the ranks of this rank's node each send n bytes; the node's
+ * first rank (node rank 0, its "leader") receives comm_ranks_on_node() * n
+ * bytes in node-rank order into `all` (ignored on the other ranks). Returns
+ * this rank's node rank. */
+int comm_node_gather(const void *mine, void *all, size_t n);
 
 /* Collective barrier. */
 void comm_barrier(void);
 /* Collective: element-wise reductions in place over all ranks. */
+void comm_sum_u64(uint64_t *v, int n);
 void comm_sum_double(double *v, int n);
 void comm_max_double(double *v, int n);
 void comm_min_double(double *v, int n);
+void comm_max_u64(uint64_t *v, int n);
 /* Collective: combine every rank's kernel_result into *r on all ranks by the
  * kernel_result rules, in ONE reduction (one MPI_Allreduce with a
  * user-defined operation): the per-repetition cost of combining a result. */

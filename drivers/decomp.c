@@ -4,6 +4,8 @@
  */
 #include "decomp.h"
 
+#include <stdio.h>
+
 int64_t decomp_block_lo(int64_t n, int r, int p)
 {
     /* n*r/P with n up to 2^62 and r < P: split n to avoid overflow. */
@@ -57,20 +59,63 @@ void decomp_1d_item(const decomp_1d *d, int64_t j, int64_t *global, int64_t *loc
     *count = decomp_min(d->grain, d->n - *global);
 }
 
-void decomp_dims(int p, int pdims[2])
+/* 1 if a px x py rank grid cuts rows x cols into tiles of at least `halo`
+ * rows and cols (block cuts: the smallest tile has floor(n/P) of them). */
+static int decomp_grid_fits(int px, int py, int64_t rows, int64_t cols, int halo)
 {
-    int best = 1;
-    for (int f = 1; (long)f * f <= p; f++)
-        if (p % f == 0) best = f;
-    pdims[0] = p / best;
-    pdims[1] = best;
+    return rows / px >= halo && cols / py >= halo;
 }
 
-void decomp_2d_init(decomp_2d *d, int64_t rows, int64_t cols, int rank, int nranks)
+int decomp_dims(int p, int64_t rows, int64_t cols, int halo, int pdims[2])
+{
+    double best = -1.0;
+    /* Largest px first, so ties keep whole rows per tile (contiguous faces). */
+    for (int px = p; px >= 1; px--) {
+        int py = p / px;
+        double volume;
+        if (p % px != 0 || !decomp_grid_fits(px, py, rows, cols, halo)) continue;
+        /* Cells crossing the internal cuts: px-1 cuts of `cols` cells, py-1 of `rows`. */
+        volume = (double)(px - 1) * (double)cols + (double)(py - 1) * (double)rows;
+        if (best < 0.0 || volume < best) {
+            best = volume;
+            pdims[0] = px;
+            pdims[1] = py;
+        }
+    }
+    return best < 0.0 ? -1 : 0;
+}
+
+void decomp_dims_text(int64_t rows, int64_t cols, int halo, int upto, char *out, size_t n)
+{
+    size_t len = 0;
+    int dims[2], p;
+    out[0] = '\0';
+    for (p = 1; p <= upto && len + 16 < n; p++) {
+        int q = p;
+        if (decomp_dims(p, rows, cols, halo, dims) != 0) continue;
+        while (q + 1 <= upto && decomp_dims(q + 1, rows, cols, halo, dims) == 0)
+            q++;
+        if (q >= p + 2)
+            len += (size_t)snprintf(out + len, n - len, "%s%d-%d", len ? ", " : "", p, q);
+        else
+            for (int i = p; i <= q && len + 16 < n; i++)
+                len += (size_t)snprintf(out + len, n - len, "%s%d", len ? ", " : "", i);
+        p = q;
+    }
+    if (p <= upto)
+        snprintf(out + len, n - len, ", ...");
+    else if (len == 0)
+        snprintf(out, n, "none");
+}
+
+int decomp_2d_init(decomp_2d *d, int64_t rows, int64_t cols, int halo, int rank, int nranks)
 {
     d->n[0] = rows;
     d->n[1] = cols;
-    decomp_dims(nranks, d->pdims);
+    if (decomp_dims(nranks, rows, cols, halo, d->pdims) != 0) {
+        d->pdims[0] = nranks; /* no tiling: a well-defined but unusable grid */
+        d->pdims[1] = 1;
+    }
     d->coord[0] = rank / d->pdims[1];
     d->coord[1] = rank % d->pdims[1];
     for (int a = 0; a < 2; a++) {
@@ -81,4 +126,5 @@ void decomp_2d_init(decomp_2d *d, int64_t rows, int64_t cols, int rank, int nran
     d->neighbor[1] = d->coord[0] < d->pdims[0] - 1 ? rank + d->pdims[1] : -1;
     d->neighbor[2] = d->coord[1] > 0 ? rank - 1 : -1;
     d->neighbor[3] = d->coord[1] < d->pdims[1] - 1 ? rank + 1 : -1;
+    return decomp_grid_fits(d->pdims[0], d->pdims[1], rows, cols, halo) ? 0 : -1;
 }

@@ -9,13 +9,16 @@
  * exactly one rank, and ranks may own nothing when there are fewer items
  * than ranks (they then idle).
  *
- * 2-D: P ranks form a px x py grid (px * py == P, as square as possible,
- * px >= py); rank r sits at (r / py, r % py) and owns a block of rows and
- * cols cut like the 1-D block case.
+ * 2-D: P ranks form a px x py grid (px * py == P) chosen from the grid's
+ * shape: among the factorizations whose tiles all have at least `halo` rows
+ * and cols, the one with the least halo volume (cells crossing the cuts),
+ * ties going to the larger px. Rank r sits at (r / py, r % py) and owns a
+ * block of rows and cols cut like the 1-D block case.
  */
 #ifndef SCALEKIT_DECOMP_H
 #define SCALEKIT_DECOMP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum decomp_kind { DECOMP_BLOCK, DECOMP_CYCLIC } decomp_kind;
@@ -47,8 +50,16 @@ typedef struct decomp_2d {
     int neighbor[4]; /* ranks across faces (row-low, row-high, col-low, col-high), -1 none */
 } decomp_2d;
 
-/* Factor p into pdims[0] * pdims[1], as square as possible, pdims[0] >= pdims[1]. */
-void decomp_dims(int p, int pdims[2]);
-void decomp_2d_init(decomp_2d *d, int64_t rows, int64_t cols, int rank, int nranks);
+/* Choose the rank grid pdims[0] x pdims[1] == p for a rows x cols grid
+ * (see above). Returns 0, or -1 when no factorization of p fits (pdims is
+ * then left alone). */
+int decomp_dims(int p, int64_t rows, int64_t cols, int halo, int pdims[2]);
+/* The rank counts 1..upto that fit a rows x cols grid, as "1-4, 6, 9"
+ * (", ..." when out is full, "none" when none fits). O(upto^2). */
+void decomp_dims_text(int64_t rows, int64_t cols, int halo, int upto, char *out, size_t n);
+/* Set up rank `rank` of `nranks` on the grid decomp_dims() chooses. Returns
+ * 0, or -1 when no rank grid fits (d is then a nranks x 1 grid that does
+ * not: the caller must refuse the run). */
+int decomp_2d_init(decomp_2d *d, int64_t rows, int64_t cols, int halo, int rank, int nranks);
 
 #endif

@@ -16,6 +16,7 @@
 #include "comm.h"
 #include "json.h"
 #include "jsonl.h"
+#include "msg.h"
 #include "par.h"
 #include "version.h"
 
@@ -224,7 +225,7 @@ static void record_layout(json *j, const layout_table *t)
 int record_write(const cli_options *o, const record_context *ctx, const run_report *r)
 {
     json j;
-    char err[256];
+    char err[256], path[MSG_QUOTE_SIZE];
     int rc = 0;
     json_init(&j);
     json_object_begin(&j, NULL);
@@ -242,10 +243,12 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
     if (ctx->layout != NULL) record_layout(&j, ctx->layout);
     json_object_end(&j);
     if (!json_ok(&j)) {
-        fprintf(stderr, "scalekit: out of memory building the result record; nothing written\n");
+        msg_print("out of memory building the result record; nothing written");
         rc = -1;
-    } else if (jsonl_append(o->output, j.text, err, sizeof err) != 0) {
-        fprintf(stderr, "scalekit: %s; the record was not written\n", err);
+    } else if ((ctx->results != NULL ? jsonl_write(ctx->results, j.text, err, sizeof err)
+                                     : jsonl_append(o->output, j.text, err, sizeof err)) != 0) {
+        msg_print("--output %s: %s; the record was not written",
+                  msg_quote(o->output, path, sizeof path), err);
         rc = -1;
     }
     json_free(&j);

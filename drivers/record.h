@@ -9,6 +9,7 @@
 #define SCALEKIT_RECORD_H
 
 #include "cli.h"
+#include "jsonl.h"
 #include "layout.h"
 #include "run.h"
 
@@ -25,7 +26,8 @@ typedef struct record_context {
     char **argv;
     const layout_table *layout; /* NULL unless --layout */
     int oversubscribed;         /* see layout_oversubscribed() */
-    char oversubscribed_msg[320];
+    char oversubscribed_msg[512];
+    jsonl_file *results; /* rank 0: --output, opened before any work; NULL: open by path */
 } record_context;
 
 /* Collective: fill ctx (hostnames gathered to rank 0). */

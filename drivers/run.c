@@ -15,6 +15,7 @@
 #include "comm.h"
 #include "decomp.h"
 #include "halo.h"
+#include "msg.h"
 #include "par.h"
 
 typedef struct run_ctx {
@@ -118,6 +119,22 @@ static double run_once(void *ctx, double start)
     return compute;
 }
 
+/* Rank 0: say that no rank grid fits and which rank counts would. */
+static void run_refuse_tiling(const run_ctx *c, int size)
+{
+    char fits[160];
+    const int64_t *n = c->dom.extent;
+    decomp_dims_text(n[0], n[1], c->k->halo,
+                     size < 8      ? 16
+                     : size < 2048 ? 2 * size
+                                   : 4096,
+                     fits, sizeof fits);
+    msg_print("%s: a %lldx%lld grid cannot be cut into %d tiles of at least %d row(s) and "
+              "col(s) each (no rank grid px x py = %d fits); rank counts that fit: %s; or use a "
+              "larger --size",
+              c->k->name, (long long)n[0], (long long)n[1], size, c->k->halo, size, fits);
+}
+
 static int run_decompose(run_ctx *c, run_report *rep)
 {
     const kernel *k = c->k;
@@ -140,7 +157,12 @@ static int run_decompose(run_ctx *c, run_report *rep)
         return CLI_EXIT_OK;
     }
     c->dom.extent[1] = k->extent(p, 1);
-    decomp_2d_init(&c->d2, c->dom.extent[0], c->dom.extent[1], rank, size);
+    /* Every tile must own at least `halo` rows and cols, or the neighbour
+     * chain of the exchange breaks. All ranks reach the same verdict. */
+    if (decomp_2d_init(&c->d2, c->dom.extent[0], c->dom.extent[1], k->halo, rank, size) != 0) {
+        if (rank == 0) run_refuse_tiling(c, size);
+        return CLI_EXIT_USAGE;
+    }
     for (int a = 0; a < 2; a++) {
         c->dom.lo[a] = c->d2.lo[a];
         c->dom.hi[a] = c->d2.hi[a];
@@ -149,18 +171,6 @@ static int run_decompose(run_ctx *c, run_report *rep)
     snprintf(rep->decomp, sizeof rep->decomp, "%dx%d tiles", rep->pdims[0], rep->pdims[1]);
     c->nitems = (c->dom.hi[0] - c->dom.lo[0] + k->grain - 1) / k->grain;
     c->dom.nlocal = (c->dom.hi[0] - c->dom.lo[0]) * (c->dom.hi[1] - c->dom.lo[1]);
-    /* Every tile must own at least `halo` rows and cols, or the neighbour
-     * chain of the exchange breaks. All ranks compute the same answer. */
-    if (c->dom.extent[0] < (int64_t)rep->pdims[0] * k->halo ||
-        c->dom.extent[1] < (int64_t)rep->pdims[1] * k->halo) {
-        if (rank == 0)
-            fprintf(stderr,
-                    "scalekit: %s: a %lldx%lld grid cannot be cut into %dx%d tiles of at least "
-                    "%d row(s) and col(s); use fewer ranks or a larger --size\n",
-                    k->name, (long long)c->dom.extent[0], (long long)c->dom.extent[1],
-                    rep->pdims[0], rep->pdims[1], k->halo);
-        return CLI_EXIT_USAGE;
-    }
     return CLI_EXIT_OK;
 }
 
@@ -176,11 +186,10 @@ static int run_check_memory(const run_ctx *c)
     comm_max_double(need, 1);
     if (comm_all(have <= 0.0 || need[0] * local_ranks <= 0.9 * have)) return CLI_EXIT_OK;
     if (comm_rank() == 0)
-        fprintf(stderr,
-                "scalekit: %s at this --size needs up to %.2f GiB per rank, more than 90%% of "
-                "a node's memory holds for the ranks placed on it (rank 0's node: %d rank(s), "
-                "%.2f GiB); use a smaller --size or more nodes\n",
-                c->k->name, need[0] / 1073741824.0, local_ranks, have / 1073741824.0);
+        msg_print("%s at this --size needs up to %.2f GiB per rank, more than 90%% of "
+                  "a node's memory holds for the ranks placed on it (rank 0's node: %d rank(s), "
+                  "%.2f GiB); use a smaller --size or more nodes",
+                  c->k->name, need[0] / 1073741824.0, local_ranks, have / 1073741824.0);
     return CLI_EXIT_USAGE;
 }
 
@@ -190,10 +199,9 @@ static void run_setup_state(run_ctx *c)
     c->state = c->k->create(&c->opt->params, &c->dom);
     if (!comm_all(c->state != NULL)) {
         if (comm_rank() == 0)
-            fprintf(stderr,
-                    "scalekit: %s: out of memory creating the kernel state; use a "
-                    "smaller --size\n",
-                    c->k->name);
+            msg_print("%s: out of memory creating the kernel state; use a "
+                      "smaller --size",
+                      c->k->name);
         comm_abort(1, NULL);
     }
     if (c->k->dims == 2 && c->k->halo > 0) {
@@ -203,25 +211,80 @@ static void run_setup_state(run_ctx *c)
     }
 }
 
+/* Collective: reduce the kernel's verify output over all ranks (sum, count,
+ * range) and collect the elements at the sampled indices: every rank adds
+ * what it holds, so an index held twice or never shows in `holders`. */
+static void run_sample(const run_ctx *c, kernel_sampled *s)
+{
+    kernel_output o;
+    uint64_t acc[2 + 2 * KERNEL_MAX_SAMPLES], range[2];
+    int64_t n;
+    kernel_sampled_begin(s, c->k, &c->opt->params);
+    SK_CHECK(kernel_verify_output(c->k, c->state, &o) == 0,
+             "a kernel's verify_output must name one of its 1-D integer outputs");
+    kernel_sampled_add(s, &o);
+    n = s->n;
+    acc[0] = s->sum;
+    acc[1] = (uint64_t)s->held;
+    for (int64_t j = 0; j < n; j++) {
+        acc[2 + j] = s->value[j];
+        acc[2 + n + j] = (uint64_t)s->holders[j];
+    }
+    range[0] = s->max;
+    range[1] = ~s->min; /* max of the complements: the min */
+    comm_sum_u64(acc, (int)(2 + 2 * n));
+    comm_max_u64(range, 2);
+    s->sum = acc[0];
+    s->held = (int64_t)acc[1];
+    for (int64_t j = 0; j < n; j++) {
+        s->value[j] = acc[2 + j];
+        s->holders[j] = (int64_t)acc[2 + n + j];
+    }
+    s->max = range[0];
+    s->min = ~range[1];
+}
+
+/* Rank 0, test hook (see README): SCALEKIT_TEST_CORRUPT_RESULT=1 perturbs
+ * the combined result, wrong for every kernel and size; =row perturbs one
+ * sampled element, its output's sum and the total alike (a wrong element
+ * summed consistently), for kernels verified by sampling. */
+static void run_corrupt(kernel_result *r, kernel_sampled *s)
+{
+    const char *how = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
+    if (how == NULL) return;
+    if (strcmp(how, "row") == 0 && s != NULL && s->n > 0) {
+        s->value[0] += 1;
+        s->sum += 1;
+        r->count[0] += 1;
+    } else if (strcmp(how, "1") == 0 || strcmp(how, "row") == 0) {
+        r->count[0] = 2 * r->count[0] + 1;
+        r->sum[0] += 1.0;
+        r->max[0] += 1.0;
+    }
+}
+
 /* Verify the last run's combined result (after finish(), if the kernel has
  * one) on rank 0 and share the verdict. */
 static void run_verify(run_ctx *c, run_report *rep)
 {
     kernel_result *r = &rep->result;
+    kernel_sampled sampled, *s = NULL;
     if (c->k->finish != NULL) {
         par_for(c->nitems, &c->opt->schedule, run_item_finish, c, &c->local);
         run_combine(&c->local, &c->combined);
     }
+    if (c->k->verify_output != NULL) {
+        s = &sampled;
+        run_sample(c, s);
+    }
     *r = c->combined;
     memset(&rep->verdict, 0, sizeof rep->verdict);
     if (comm_rank() == 0) {
-        const char *corrupt = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
-        if (corrupt != NULL && strcmp(corrupt, "1") == 0) { /* test hook, see README */
-            r->count[0] = 2 * r->count[0] + 1;              /* wrong for every kernel and size */
-            r->sum[0] += 1.0;
-            r->max[0] += 1.0;
-        }
-        c->k->verify(&c->opt->params, r, &rep->verdict);
+        run_corrupt(r, s);
+        if (s != NULL)
+            c->k->verify_sampled(&c->opt->params, r, s, &rep->verdict);
+        else
+            c->k->verify(&c->opt->params, r, &rep->verdict);
     }
     comm_bcast(&rep->verdict.ok, sizeof rep->verdict.ok);
     rep->work_units = c->k->work_units(&c->opt->params, r);

@@ -17,6 +17,10 @@
  *   - The same global index always gets the same computation, whatever the
  *     decomposition, so integer results are identical for every model and
  *     rank/thread count.
+ *   - Verification can fail for a wrong combined result at every size the
+ *     kernel accepts: verify() compares with an exact or tolerance-bounded
+ *     reference, or verify_sampled() checks that per-index results account
+ *     for the total exactly and recomputes a fixed sample of them.
  *
  * Adding a kernel: one file kernels/NAME.c defining `const kernel kernel_NAME`
  * (with designated initializers: optional hooks and zero fields are simply
@@ -54,7 +58,10 @@ typedef struct kernel_domain {
 /* A run of consecutive local indices (1-D) or local rows (2-D):
  * local index `local` .. local+count-1 hold global index `global` ..
  * global+count-1. For 2-D kernels local/global are row numbers (local 0 is
- * the first owned row, not the halo). */
+ * the first owned row, not the halo). 1-D spans hold whole work items: global
+ * and local start at multiples of `grain` and count is a multiple of it
+ * (except for the domain's last, short item), so a kernel may keep one
+ * result per item at local / grain. */
 typedef struct kernel_span {
     int64_t global;
     int64_t local;
@@ -76,6 +83,52 @@ typedef struct kernel_field {
     int64_t rows, cols, ld;
     int halo;
 } kernel_field;
+
+/* Element types of kernel outputs. */
+typedef enum kernel_type {
+    KERNEL_TYPE_NONE,
+    KERNEL_TYPE_U32,
+    KERNEL_TYPE_U64,
+    KERNEL_TYPE_F64
+} kernel_type;
+
+enum { KERNEL_MAX_OUTPUTS = 4, KERNEL_MAX_SAMPLES = 256 };
+
+/* An array a kernel computes, described so that a driver can move it without
+ * knowing the kernel: reduce and sample it for verification (drivers/run.c),
+ * or write it to a file. The global array is extent[0] rows x extent[1] cols
+ * (dims == 1: extent[1] == 1) of `type`. This process holds rows x cols of
+ * it: local element (r, c), 0 <= r < rows, 0 <= c < cols, is global element
+ * (row_global ? row_global[r] : row0 + r, col0 + c) and is stored at element
+ * index (r + halo) * ld + (c + halo) from `data` (data points at the first
+ * halo cell, like kernel_field). Invariant: every global element is held by
+ * exactly one process; a process's rows need not be contiguous globally
+ * (cyclic deals: row_global). Valid after a run, until the next one starts. */
+typedef struct kernel_output {
+    const char *name; /* e.g. "image" */
+    kernel_type type;
+    int dims; /* 1 or 2 */
+    int64_t extent[2];
+    void *data;
+    int64_t rows, cols, ld;
+    int halo;
+    int64_t row0, col0;
+    const int64_t *row_global; /* NULL: local row r is global row row0 + r */
+} kernel_output;
+
+/* What the runner learns about a kernel's verify output (a 1-D integer
+ * output, one element per global index) over all ranks, for
+ * verify_sampled(): every element's sum, count and range, and the elements
+ * at the indices verify_sample() chose. */
+typedef struct kernel_sampled {
+    uint64_t sum;      /* of all elements held (mod 2^64) */
+    int64_t held;      /* elements held over all ranks: extent[0] when each is held once */
+    uint64_t min, max; /* over all elements held (UINT64_MAX and 0 when none) */
+    int64_t n;         /* sampled indices */
+    int64_t index[KERNEL_MAX_SAMPLES];   /* increasing global indices */
+    uint64_t value[KERNEL_MAX_SAMPLES];  /* their values (summed over holders) */
+    int64_t holders[KERNEL_MAX_SAMPLES]; /* how many ranks held the index (1 when right) */
+} kernel_sampled;
 
 /* Outcome of verify(): texts are for people, value for records. */
 typedef struct kernel_verdict {
@@ -133,11 +186,34 @@ typedef struct kernel {
     void (*finish)(void *state, const kernel_span *s, kernel_result *part);
     /* Optional (dims == 2): the field the halo exchange must update. */
     void (*field)(void *state, kernel_field *f);
-    /* Judge the combined result. Pure; called on one rank. */
+    /* Judge the combined result. Pure; called on one rank. Required unless
+     * the kernel verifies by sampling (verify_sampled below). */
     void (*verify)(const kernel_params *p, const kernel_result *r, kernel_verdict *v);
     /* Units of work in one run (all iterations), e.g. bytes moved, for the
      * rate. May use the result (e.g. total escape iterations). */
     double (*work_units)(const kernel_params *p, const kernel_result *r);
+
+    /* Optional: rough, conservative (rather high than low) seconds one run
+     * (all iterations, without verification) takes on one core at params p,
+     * from the kernel's cost model and measured rates. Drivers divide it
+     * over their workers and warn before a run that would take more than a
+     * few minutes. NULL: no estimate, no warning. */
+    double (*est_seconds)(const kernel_params *p);
+    /* Optional: describe the arrays this process holds (see kernel_output):
+     * fill out[0..n-1], n <= KERNEL_MAX_OUTPUTS, and return n. */
+    int (*outputs)(void *state, kernel_output *out);
+    /* Optional: verification by sampling, for sizes with no reference answer
+     * that is cheap to recompute. verify_output names an output (dims 1,
+     * KERNEL_TYPE_U32 or U64, one element per global index) whose elements
+     * sum to count[0] of the result, e.g. per-row totals. The runner reduces
+     * it over all ranks, collects the elements at the indices verify_sample()
+     * chooses (increasing, at most max; pure, so every rank chooses the same)
+     * and judges with verify_sampled() instead of verify() (which may then
+     * be NULL). verify_sampled() is pure and called on one rank. */
+    const char *verify_output;
+    int64_t (*verify_sample)(const kernel_params *p, int64_t *index, int64_t max);
+    void (*verify_sampled)(const kernel_params *p, const kernel_result *r, const kernel_sampled *s,
+                           kernel_verdict *v);
     /* 1 if work() never changes anything a later run depends on (triad
      * overwrites a from b and c and never writes b or c): the drivers then
      * call init() before the first run only, not before every run. 0 (the
@@ -156,6 +232,35 @@ void kernel_params_fill(const kernel *k, kernel_params *p);
 /* Combine partial result `part` into `into` by the rules above (count and
  * sum add, max takes the maximum): the one definition every combine uses. */
 void kernel_result_combine(kernel_result *into, const kernel_result *part);
+/* Sampled verification helpers (kernels/sample.c). */
+size_t kernel_type_size(kernel_type t);
+/* A fixed sample of up to `want` (<= max) of the indices 0..n-1 into index,
+ * increasing: pairs of neighbours at the first index of every block of an
+ * A-way block deal, A = want/2 - 1, and the last two indices. So every rank
+ * of a block deal over up to A ranks and of a cyclic deal of single items
+ * over 2 ranks holds sampled indices. All indices when want >= n. Returns
+ * how many. */
+int64_t kernel_sample_spread(int64_t n, int64_t want, int64_t *index, int64_t max);
+/* Start s for kernel k (which has verify_output): the sampled indices from
+ * verify_sample(), nothing held yet. */
+void kernel_sampled_begin(kernel_sampled *s, const kernel *k, const kernel_params *p);
+/* The output named k->verify_output among state's outputs into o: 0, or -1
+ * when there is none or it is not a 1-D integer output. */
+int kernel_verify_output(const kernel *k, void *state, kernel_output *o);
+/* Add what one process holds of the verify output o to s (sum, count,
+ * range, sampled elements). Drivers add each rank's part and reduce. */
+void kernel_sampled_add(kernel_sampled *s, const kernel_output *o);
+/* 1 if the sampled output agrees with a combined total: each of the extent
+ * indices held exactly once (also every sampled one), the elements sum to
+ * total and all lie in [lo, hi]; else 0 with the first failure in why,
+ * naming elements `noun` (e.g. "row"). */
+int kernel_sampled_consistent(const kernel_sampled *s, const char *noun, int64_t extent,
+                              uint64_t total, uint64_t lo, uint64_t hi, char *why, size_t n);
+/* 1 if every sampled element equals exact(p, index); else 0 with the first
+ * difference in why. */
+int kernel_sampled_exact(const kernel_sampled *s, const char *noun, const kernel_params *p,
+                         uint64_t (*exact)(const kernel_params *p, int64_t index), char *why,
+                         size_t n);
 
 /* Validate filled params: every size number and iters must be >= 1, then
  * the kernel's own check(). 0, or -1 with a message "NAME: ..." in err. */

@@ -15,6 +15,13 @@
  * vectors at a time to hide the multiply latency); lanes are independent and
  * only whole 64-bit integer operations are used, so a lane computes exactly
  * the scalar h(i). A span's last partial group masks off its spare lanes.
+ *
+ * work() also keeps the hits of every work item (PI_GRAIN samples) in
+ * "item_hits", which the runner reduces and samples (verify_output). The
+ * total must be accounted for by the items exactly (each once, within
+ * 0..PI_GRAIN), lie within 6 sigma of pi, and equal a reference table entry
+ * (presets), or the recomputed count (S <= PI_RECOMPUTE_LIMIT), or else every
+ * sampled item must equal its recomputation.
  */
 #include "kernel.h"
 
@@ -29,6 +36,25 @@
 #define PI_SEED UINT64_C(0x5CA1E4B1C05EED00)
 #define PI_GAMMA UINT64_C(0x9E3779B97F4A7C15)
 #define PI_MAX_SAMPLES (INT64_C(1) << 62)
+#define PI_GRAIN 4096                         /* samples per work item */
+#define PI_RECOMPUTE_LIMIT (INT64_C(1) << 24) /* S up to which verify recomputes all */
+
+/* Hits for the presets (computed once with this code: scalekit-omp). */
+static const struct {
+    int64_t samples;
+    uint64_t hits;
+} pi_reference_hits[] = {
+    {80000000, UINT64_C(62835445)},
+    {800000000, UINT64_C(628321166)},
+    {8000000000, UINT64_C(6283168090)},
+};
+
+/* The hits of every local work item: slot l holds global item item_global[l]. */
+typedef struct pi_state {
+    int64_t nitems, items; /* local and global work items */
+    uint32_t *hits;
+    int64_t *item_global;
+} pi_state;
 
 static const double pi_reference = 3.14159265358979323846;
 
@@ -79,6 +105,58 @@ static inline pi_vu pi_miss(pi_vu h)
     return (pi_square32(u) + pi_square32(v)) >> 62;
 }
 
+static int pi_check(const kernel_params *p, char *err, size_t errlen)
+{
+    if (p->size[0] > PI_MAX_SAMPLES) {
+        snprintf(err, errlen,
+                 "pi: --size S=%" PRId64 " samples is too large: the limit is S <= "
+                 "4611686018427387904 (2^62)",
+                 p->size[0]);
+        return -1;
+    }
+    return 0;
+}
+
+static int64_t pi_extent(const kernel_params *p, int axis)
+{
+    return axis == 0 ? p->size[0] : 1;
+}
+
+static int64_t pi_items(int64_t samples)
+{
+    return samples / PI_GRAIN + (samples % PI_GRAIN != 0);
+}
+
+static double pi_local_bytes(const kernel_params *p, const kernel_domain *d)
+{
+    (void)p;
+    return (double)pi_items(d->nlocal) * 12.0 + (double)sizeof(pi_state);
+}
+
+static void pi_destroy(void *state)
+{
+    pi_state *s = state;
+    if (s == NULL) return;
+    free(s->hits);
+    free(s->item_global);
+    free(s);
+}
+
+static void *pi_create(const kernel_params *p, const kernel_domain *d)
+{
+    pi_state *s = calloc(1, sizeof *s);
+    if (s == NULL) return NULL;
+    s->nitems = pi_items(d->nlocal);
+    s->items = pi_items(p->size[0]);
+    s->hits = calloc((size_t)s->nitems + 1, sizeof *s->hits);
+    s->item_global = calloc((size_t)s->nitems + 1, sizeof *s->item_global);
+    if (s->hits == NULL || s->item_global == NULL) {
+        pi_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* Hits among samples first .. first+count-1. */
 static uint64_t pi_hits(uint64_t first, uint64_t count)
 {
@@ -103,54 +181,113 @@ static uint64_t pi_hits(uint64_t first, uint64_t count)
     return count - missed;
 }
 
-static int pi_check(const kernel_params *p, char *err, size_t errlen)
+/* Spans hold whole items (see kernel_span), so each item's hits are
+ * counted by one thread into its own slot. */
+static void pi_work(void *state, const kernel_span *sp, kernel_result *part)
 {
-    if (p->size[0] > PI_MAX_SAMPLES) {
-        snprintf(err, errlen,
-                 "pi: S=%" PRId64 " samples is too large; use S <= 4611686018427387904 (2^62)",
-                 p->size[0]);
-        return -1;
+    pi_state *s = state;
+    uint64_t found = 0;
+    for (int64_t k = 0; k < sp->count; k += PI_GRAIN) {
+        int64_t n = sp->count - k < PI_GRAIN ? sp->count - k : PI_GRAIN;
+        int64_t slot = (sp->local + k) / PI_GRAIN;
+        uint64_t hits = pi_hits((uint64_t)(sp->global + k), (uint64_t)n);
+        s->hits[slot] = (uint32_t)hits;
+        s->item_global[slot] = (sp->global + k) / PI_GRAIN;
+        found += hits;
     }
-    return 0;
+    part->count[0] += found;
 }
 
-static int64_t pi_extent(const kernel_params *p, int axis)
+static int pi_outputs(void *state, kernel_output *out)
 {
-    return axis == 0 ? p->size[0] : 1;
+    const pi_state *s = state;
+    out[0] = (kernel_output){.name = "item_hits",
+                             .type = KERNEL_TYPE_U32,
+                             .dims = 1,
+                             .extent = {s->items, 1},
+                             .data = s->hits,
+                             .rows = s->nitems,
+                             .cols = 1,
+                             .ld = 1,
+                             .row_global = s->item_global};
+    return 1;
 }
 
-static void pi_work(void *state, const kernel_span *s, kernel_result *part)
+/* The exact hits of global item `item`. */
+static uint64_t pi_item_exact(const kernel_params *p, int64_t item)
 {
-    (void)state;
-    part->count[0] += pi_hits((uint64_t)s->global, (uint64_t)s->count);
+    int64_t first = item * PI_GRAIN, n = p->size[0] - first;
+    return pi_hits((uint64_t)first, (uint64_t)(n < PI_GRAIN ? n : PI_GRAIN));
 }
 
-/* The estimate 4*hits/S passes iff it is within 6 sigma of pi, sigma being
- * the binomial standard deviation 4*sqrt(p(1-p)/S), p = pi/4. A correct
- * generator fails with probability ~2e-9 (two-sided normal tail at 6 sigma);
- * with the fixed seed a given S either always passes or always fails. */
-static void pi_verify(const kernel_params *p, const kernel_result *r, kernel_verdict *v)
+static int64_t pi_sample(const kernel_params *p, int64_t *index, int64_t max)
+{
+    return kernel_sample_spread(pi_items(p->size[0]), KERNEL_MAX_SAMPLES, index, max);
+}
+
+/* The exact hits for S samples from the table or by recomputation, or
+ * UINT64_MAX when neither applies. */
+static uint64_t pi_expected(const kernel_params *p, kernel_verdict *v)
+{
+    for (size_t i = 0; i < sizeof pi_reference_hits / sizeof pi_reference_hits[0]; i++)
+        if (pi_reference_hits[i].samples == p->size[0]) {
+            snprintf(v->method, sizeof v->method, "reference hits; item sums add up; 6 sigma");
+            return pi_reference_hits[i].hits;
+        }
+    if (p->size[0] > PI_RECOMPUTE_LIMIT) return UINT64_MAX;
+    snprintf(v->method, sizeof v->method, "recomputed; item sums add up; 6 sigma");
+    return pi_hits(0, (uint64_t)p->size[0]);
+}
+
+/* The estimate 4*hits/S must be within 6 sigma of pi, sigma being the
+ * binomial standard deviation 4*sqrt(p(1-p)/S), p = pi/4 (a correct
+ * generator fails with probability ~2e-9; with the fixed seed a given S
+ * either always passes or always fails), and the hits must be exact: items
+ * adding up to them, and the table, the recomputed count or the sampled
+ * items. */
+static void pi_verify(const kernel_params *p, const kernel_result *r, const kernel_sampled *sm,
+                      kernel_verdict *v)
 {
     double s = (double)p->size[0];
-    uint64_t hits = r->count[0];
+    uint64_t hits = r->count[0], want = pi_expected(p, v);
     double est = 4.0 * (double)hits / s;
     double q = pi_reference / 4.0;
     double bound = 6.0 * 4.0 * sqrt(q * (1.0 - q) / s);
-    v->ok = hits <= (uint64_t)p->size[0] && fabs(est - pi_reference) <= bound;
+    char why[120] = "";
+    int ok = kernel_sampled_consistent(sm, "item", pi_items(p->size[0]), hits, 0, PI_GRAIN, why,
+                                       sizeof why);
+    if (want == UINT64_MAX) {
+        ok = ok && kernel_sampled_exact(sm, "item", p, pi_item_exact, why, sizeof why);
+        snprintf(v->method, sizeof v->method,
+                 "item sums add up; %" PRId64 " of %" PRId64 " items recomputed; 6 sigma", sm->n,
+                 pi_items(p->size[0]));
+        snprintf(v->expected, sizeof v->expected,
+                 "%.10f +/- %.3g (6 sigma); items adding up to the hits, sampled items exact",
+                 pi_reference, bound);
+    } else {
+        ok = ok && hits == want;
+        snprintf(v->expected, sizeof v->expected, "%" PRIu64 " hits: %.10f, within %.10f +/- %.3g",
+                 want, 4.0 * (double)want / s, pi_reference, bound);
+    }
+    v->ok = ok && hits <= (uint64_t)p->size[0] && fabs(est - pi_reference) <= bound;
     v->value_name = "pi_estimate";
     v->value_is_integer = 0;
     v->ivalue = 0;
     v->dvalue = est;
-    snprintf(v->expected, sizeof v->expected, "%.10f +/- %.3g (6 sigma)", pi_reference, bound);
-    snprintf(v->got, sizeof v->got, "%.10f (%" PRIu64 " hits of %" PRId64 ")", est, hits,
-             p->size[0]);
-    snprintf(v->method, sizeof v->method, "6-sigma binomial bound");
+    snprintf(v->got, sizeof v->got, "%.10f (%" PRIu64 " hits of %" PRId64 ")%s%s", est, hits,
+             p->size[0], why[0] ? "; " : "", why);
 }
 
 static double pi_work_units(const kernel_params *p, const kernel_result *r)
 {
     (void)r;
     return (double)p->size[0] * (double)p->iters;
+}
+
+/* ~2.4e-9 s per sample measured (preset times below); 4e-9 to be safe. */
+static double pi_est_seconds(const kernel_params *p)
+{
+    return 4e-9 * (double)p->size[0] * (double)p->iters;
 }
 
 const kernel kernel_pi = {
@@ -164,12 +301,19 @@ const kernel kernel_pi = {
     .presets = {{80000000}, {800000000}, {8000000000}},
     .default_iters = 1,
     .dims = 1,
-    .grain = 4096,
+    .grain = PI_GRAIN,
     .rate_unit = "Msamples/s",
     .rate_scale = 1e-6,
     .check = pi_check,
     .extent = pi_extent,
+    .local_bytes = pi_local_bytes,
+    .create = pi_create,
+    .destroy = pi_destroy,
     .work = pi_work,
-    .verify = pi_verify,
     .work_units = pi_work_units,
+    .est_seconds = pi_est_seconds,
+    .outputs = pi_outputs,
+    .verify_output = "item_hits",
+    .verify_sample = pi_sample,
+    .verify_sampled = pi_verify,
 };

@@ -14,6 +14,7 @@ reported as a failure, never a hang.
 import argparse
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -54,6 +55,18 @@ def parse_args(description, extra=None):
     if extra is not None:
         extra(p)
     return p.parse_args()
+
+
+def run_groups(doc, name, groups):
+    """main() of a script whose checks come in groups chosen by --group:
+    groups maps a group name to fn(suite, args). Exits like Suite.finish()."""
+    def extra(p):
+        p.add_argument("--group", required=True, choices=sorted(groups))
+
+    args = parse_args(doc.splitlines()[1], extra)
+    s = Suite("%s-%s" % (name, args.group))
+    groups[args.group](s, args)
+    s.finish()
 
 
 class Suite:
@@ -120,12 +133,23 @@ def driver_command(args, model, argv, np=None, bind_none=None):
     return cmd + [exe] + list(argv)
 
 
-def child_env(threads=None, corrupt=False, extra=None):
+def child_env(threads=None, corrupt=False, extra=None, prompt_abort=True):
     """Environment for a driver: root may run mpirun, OMP_NUM_THREADS is
-    `threads` (unset when None), the corruption hook only when asked."""
+    `threads` (unset when None), the corruption hook only when asked.
+
+    prompt_abort: Open MPI 4's mpirun answers the first non-zero exit of any
+    rank by signalling every rank it still counts as alive, sleeping
+    odls_base_sigkill_timeout (1 s) after SIGCONT and again after SIGTERM,
+    even when all ranks have exited already: every usage error or failed
+    verification under mpirun costs 1-2 s. Tests set the timeout to 0
+    (the exit status is unchanged); prompt_abort=False keeps mpirun's
+    default, for the test that shows the default still ends with exit 2."""
     env = dict(os.environ)
     env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
     env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    env.pop("OMPI_MCA_odls_base_sigkill_timeout", None)
+    if prompt_abort:
+        env["OMPI_MCA_odls_base_sigkill_timeout"] = "0"
     env.pop("SCALEKIT_TEST_CORRUPT_RESULT", None)
     env.pop("OMP_NUM_THREADS", None)
     if threads is not None:
@@ -189,11 +213,75 @@ def run(cmd, env=None, timeout=TIMEOUT, cwd=None):
                   time.monotonic() - start)
 
 
+def descendants(pid):
+    """PIDs of every process below pid (from /proc; empty where unavailable)."""
+    children = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def run_until(cmd, env, pattern, timeout=TIMEOUT):
+    """Start cmd in its own session, read its stderr until a line matches
+    the compiled regex `pattern` or `timeout` seconds pass, then stop it:
+    SIGTERM to its process group (mpirun passes it on to its ranks), and
+    after 10 s SIGKILL to it and to every process below it, by PID.
+    Returns (matching line or None, Result of the whole run)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+    err, match = b"", None
+    fd = proc.stderr.fileno()
+    while match is None and time.monotonic() - start < timeout:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        err += chunk
+        for line in err.decode("utf-8", "replace").splitlines():
+            if pattern.search(line):
+                match = line
+                break
+    below = descendants(proc.pid)
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except OSError:
+        pass
+    try:
+        out, rest = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        for pid in [proc.pid] + below + descendants(proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        out, rest = proc.communicate()
+    text = (err + rest).decode("utf-8", "replace")
+    return match, Result(cmd, proc.returncode, out.decode("utf-8", "replace"), text, False,
+                         time.monotonic() - start)
+
+
 def run_driver(args, model, argv, np=None, threads=None, corrupt=False, bind_none=None,
-               env_extra=None):
+               env_extra=None, prompt_abort=True, timeout=None):
     cmd = driver_command(args, model, argv, np=np, bind_none=bind_none)
-    env = child_env(threads=threads, corrupt=corrupt, extra=env_extra)
-    return run(cmd, env=env, timeout=args.timeout)
+    env = child_env(threads=threads, corrupt=corrupt, extra=env_extra, prompt_abort=prompt_abort)
+    return run(cmd, env=env, timeout=timeout or args.timeout)
 
 
 def read_jsonl(path):

@@ -10,7 +10,13 @@ and 3 threads (both static and dynamic,3 schedules for uneven kernels) or
 one verified record whose result equals the reference: exactly for integer
 results and for pi (4*hits/S) and triad (exact checksums), within relative
 1e-12 for the stencil checksum (summation order differs).
+
+Group thin (stencil only): grids a few cells thin in either orientation
+(3x100, 100x3) on 2..5 ranks, each agreeing with its sequential run and cut
+into the rank grid with the least halo volume; a grid no rank grid fits is
+refused with exit 2 and the rank counts that would fit.
 """
+import re
 import os
 import sys
 
@@ -91,14 +97,46 @@ def compare(s, kernel, label, ref, rec):
                                                  rec.get("result", {}).get("name"), gv))
 
 
+# Thin stencil grids: size -> expected rank grid per rank count (least halo:
+# cut across the long side only).
+THIN = {"3x100": {2: [1, 2], 3: [1, 3], 4: [1, 4], 5: [1, 5]},
+        "100x3": {2: [2, 1], 3: [3, 1], 4: [4, 1], 5: [5, 1]}}
+
+
+def thin_group(s, args):
+    for size, grids in THIN.items():
+        def argv(out):
+            return ["--kernel", "stencil", "--size", size, "--iters", "20", "--reps", "1",
+                    "--warmup", "0", "--output", out]
+        out = s.path("thin-%s-seq.jsonl" % size)
+        ref = run_one(s, args, "seq stencil %s (reference)" % size, "seq", argv(out), out)
+        for np, grid in grids.items():
+            out = s.path("thin-%s-%d.jsonl" % (size, np))
+            label = "mpi stencil %s np=%d" % (size, np)
+            rec = run_one(s, args, label, "mpi", argv(out), out, np=np, ranks=np,
+                          expect={"rank_grid": grid})
+            compare(s, "stencil", label, ref, rec)
+    out = s.path("thin-refused.jsonl")
+    r = sktest.run_driver(args, "mpi", ["--kernel", "stencil", "--size", "2x2", "--reps", "1",
+                                        "--output", out], np=5)
+    label = "mpi stencil 2x2 np=5 (no rank grid fits)"
+    s.check(r.rc == 2 and not r.timed_out, "%s exits 2" % label, r.describe())
+    s.check(re.search(r"rank counts that fit: 1, 2, 4\b", r.err),
+            "%s names the rank counts that fit (1, 2, 4)" % label, r.describe())
+    s.check(not os.path.exists(out), "%s writes no record" % label)
+
+
 def main():
     def extra(p):
         p.add_argument("--kernel", required=True, choices=sorted(TEST_SIZES))
-        p.add_argument("--group", required=True, choices=("serial", "mpi"))
+        p.add_argument("--group", required=True, choices=("serial", "mpi", "thin"))
 
     args = sktest.parse_args(__doc__.splitlines()[1], extra)
     k = args.kernel
     s = sktest.Suite("agree-%s-%s" % (k, args.group))
+    if args.group == "thin":
+        thin_group(s, args)
+        s.finish()
     size = TEST_SIZES[k]["size"]
 
     out = s.path("ref.jsonl")

@@ -4,17 +4,23 @@
  * timing statistics. Runs in one process with the serial comm/par layers.
  * Last line: "N passed, N failed".
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "decomp.h"
 #include "harness.h"
 #include "json.h"
 #include "run.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "layout.h"
 
 static int passed, failed;
 
@@ -80,35 +86,80 @@ static void test_decomp_block_balance(void)
     }
 }
 
+/* Every rank's tile of a rows x cols grid on p ranks: the tiles cover the
+ * grid once, neighbours are mutual, every tile has >= halo rows and cols. */
+static void check_tiles(int64_t rows, int64_t cols, int halo, int p)
+{
+    int64_t cells = 0;
+    for (int r = 0; r < p; r++) {
+        decomp_2d d, e;
+        CHECK(decomp_2d_init(&d, rows, cols, halo, r, p) == 0);
+        CHECK(d.pdims[0] * d.pdims[1] == p);
+        CHECK(d.hi[0] - d.lo[0] >= halo && d.hi[1] - d.lo[1] >= halo);
+        cells += (d.hi[0] - d.lo[0]) * (d.hi[1] - d.lo[1]);
+        if (d.neighbor[1] >= 0) {
+            decomp_2d_init(&e, rows, cols, halo, d.neighbor[1], p);
+            CHECK(e.neighbor[0] == r && e.lo[0] == d.hi[0] && e.lo[1] == d.lo[1]);
+        }
+        if (d.neighbor[3] >= 0) {
+            decomp_2d_init(&e, rows, cols, halo, d.neighbor[3], p);
+            CHECK(e.neighbor[2] == r && e.lo[1] == d.hi[1] && e.lo[0] == d.lo[0]);
+        }
+    }
+    CHECK(cells == rows * cols);
+}
+
+/* 1 if decomp_dims chooses px x py for p ranks on a rows x cols grid. */
+static int dims_are(int p, int64_t rows, int64_t cols, int halo, int px, int py)
+{
+    int dims[2] = {0, 0};
+    return decomp_dims(p, rows, cols, halo, dims) == 0 && dims[0] == px && dims[1] == py;
+}
+
 static void test_decomp_2d(void)
 {
+    char text[64];
     int dims[2];
-    decomp_dims(4, dims);
-    CHECK(dims[0] == 2 && dims[1] == 2);
-    decomp_dims(6, dims);
-    CHECK(dims[0] == 3 && dims[1] == 2);
-    decomp_dims(7, dims);
-    CHECK(dims[0] == 7 && dims[1] == 1);
+    /* Square grids: the squarest factorization, rows cut first on ties. */
+    CHECK(dims_are(4, 100, 100, 1, 2, 2) && dims_are(2, 100, 100, 1, 2, 1));
+    CHECK(dims_are(6, 90, 90, 1, 3, 2) && dims_are(7, 90, 90, 1, 7, 1));
+    CHECK(dims_are(16, 1000, 1000, 1, 4, 4) && dims_are(12, 1200, 1200, 1, 4, 3));
+    /* The shape decides: cut across the long side, least halo volume. */
+    CHECK(dims_are(2, 3, 100, 1, 1, 2) && dims_are(2, 100, 3, 1, 2, 1));
+    CHECK(dims_are(4, 3, 100, 1, 1, 4) && dims_are(4, 100, 3, 1, 4, 1));
+    CHECK(dims_are(5, 3, 100, 1, 1, 5) && dims_are(5, 100, 3, 1, 5, 1));
+    CHECK(dims_are(4, 1000, 10, 1, 4, 1) && dims_are(4, 150, 100, 1, 2, 2));
+    CHECK(dims_are(6, 1000, 300, 1, 6, 1) && dims_are(6, 300, 1000, 1, 1, 6));
+    /* Fit: tiles of at least `halo` rows and cols. */
+    CHECK(dims_are(4, 3, 3, 1, 2, 2) && dims_are(6, 2, 3, 1, 2, 3));
+    CHECK(dims_are(4, 100, 3, 2, 4, 1) && dims_are(4, 8, 3, 2, 4, 1));
+    CHECK(decomp_dims(4, 7, 3, 2, dims) != 0); /* 4x1 needs 8 rows, 2x2 needs 4 cols */
+    CHECK(decomp_dims(5, 2, 2, 1, dims) != 0 && decomp_dims(4, 1, 1, 1, dims) != 0);
+    CHECK(dims_are(1, 1, 1, 1, 1, 1) && decomp_dims(1, 1, 1, 2, dims) != 0);
+    CHECK(dims_are(3, 1, 1, 0, 3, 1)); /* no halo: empty tiles are allowed */
+    decomp_2d d;
+    CHECK(decomp_2d_init(&d, 2, 2, 1, 0, 5) != 0);
+    /* The counts that would fit, for the refusal message. */
+    decomp_dims_text(2, 2, 1, 10, text, sizeof text);
+    CHECK(strcmp(text, "1, 2, 4") == 0);
+    decomp_dims_text(3, 100, 1, 8, text, sizeof text);
+    CHECK(strcmp(text, "1-8") == 0);
+    decomp_dims_text(3, 3, 1, 12, text, sizeof text);
+    CHECK(strcmp(text, "1-4, 6, 9") == 0);
+    decomp_dims_text(1, 1, 2, 4, text, sizeof text);
+    CHECK(strcmp(text, "none") == 0);
+    decomp_dims_text(1000, 1000, 1, 1000, text, 20);
+    CHECK(strcmp(text, "1-1000") == 0);
+    decomp_dims_text(1000, 1, 1, 2000, text, 24);
+    CHECK(strstr(text, "1-1000") == text);
+    decomp_dims_text(7, 7, 1, 100, text, 20);
+    CHECK(strlen(text) < 20 && strstr(text, ", ...") != NULL);
     for (int p = 1; p <= 8; p++) {
-        int64_t cells = 0;
-        for (int r = 0; r < p; r++) {
-            decomp_2d d;
-            decomp_2d_init(&d, 13, 11, r, p);
-            cells += (d.hi[0] - d.lo[0]) * (d.hi[1] - d.lo[1]);
-            /* Neighbours are mutual. */
-            if (d.neighbor[1] >= 0) {
-                decomp_2d e;
-                decomp_2d_init(&e, 13, 11, d.neighbor[1], p);
-                CHECK(e.neighbor[0] == r && e.lo[0] == d.hi[0] && e.lo[1] == d.lo[1]);
-            }
-            if (d.neighbor[3] >= 0) {
-                decomp_2d e;
-                decomp_2d_init(&e, 13, 11, d.neighbor[3], p);
-                CHECK(e.neighbor[2] == r && e.lo[1] == d.hi[1] && e.lo[0] == d.lo[0]);
-            }
-        }
-        CHECK(cells == 13 * 11);
+        check_tiles(13, 11, 1, p);
+        check_tiles(3, 100, 1, p);
+        check_tiles(100, 3, 1, p);
     }
+    check_tiles(3, 3, 1, 9);
 }
 
 static void test_parse_count(void)
@@ -146,6 +197,14 @@ static void test_parse_size(void)
     CHECK(cli_parse_size("x10", v, 3) == -1);
     CHECK(cli_parse_size("10xx2", v, 3) == -1);
     CHECK(cli_parse_size("", v, 3) == -1);
+    /* Too large is told apart from malformed. */
+    CHECK(cli_parse_count("99999999999999999999", v) == CLI_NUM_TOO_LARGE);
+    CHECK(cli_parse_count("1e400", v) == CLI_NUM_TOO_LARGE);
+    CHECK(cli_parse_count("10000000000G", v) == CLI_NUM_TOO_LARGE);
+    CHECK(cli_parse_count("99999999999999999999q", v) == CLI_NUM_BAD);
+    CHECK(cli_parse_count("1e-400", v) == CLI_NUM_BAD);
+    CHECK(cli_parse_size("10x99999999999999999999", v, 3) == CLI_NUM_TOO_LARGE);
+    CHECK(cli_parse_size("10x99999999999999999999xq", v, 3) == CLI_NUM_BAD);
 }
 
 static int parse(const char *line, cli_options *o, char *err, size_t n)
@@ -187,6 +246,164 @@ static void test_cli(void)
     CHECK(parse("--kernel stencil --decomp cyclic", &o, err, sizeof err) != 0);
     CHECK(parse("--kernel pi --schedule dynamic,0", &o, err, sizeof err) != 0);
     CHECK(parse("", &o, err, sizeof err) != 0 && strstr(err, "--kernel"));
+}
+
+/* parse() must fail with a message containing every one of the needles. */
+static int refused(const char *line, const char *n1, const char *n2)
+{
+    cli_options o;
+    char err[512] = "";
+    int ok = parse(line, &o, err, sizeof err) != 0 && strstr(err, n1) != NULL &&
+             (n2 == NULL || strstr(err, n2) != NULL);
+    if (!ok) fprintf(stderr, "  for '%s' the message was '%s'\n", line, err);
+    return ok;
+}
+
+static void test_cli_messages(void)
+{
+    cli_options o;
+    char err[512];
+    /* An unknown option is unknown wherever it stands, even last. */
+    CHECK(refused("--kernel pi --x", "unknown option '--x'", NULL));
+    CHECK(refused("--kernel pi --", "unknown option '--'", NULL));
+    CHECK(refused("--x --kernel pi", "unknown option '--x'", NULL));
+    CHECK(refused("--kernel pi --size", "--size needs a value", NULL));
+    /* Numbers beyond their option's range say so, with value and limit. */
+    CHECK(refused("--kernel pi --reps 1e9", "--reps '1e9' is too large", "100000"));
+    CHECK(refused("--kernel pi --warmup 100001", "--warmup '100001' is too large", "100000"));
+    CHECK(refused("--kernel pi --iters 99999999999999999999", "too large", "9223372036854775807"));
+    CHECK(refused("--kernel pi --size 99999999999999999999", "--size '99999999999999999999' is too",
+                  "9223372036854775807"));
+    CHECK(refused("--kernel pi --schedule static,3000000000", "chunk '3000000000' is too large",
+                  "2147483647"));
+    CHECK(refused("--kernel primes --size 1e13", "10000000000000", "limit is N <= 1000000000000"));
+    CHECK(refused("--kernel pi --reps abc", "--reps 'abc' is not a whole number", NULL));
+    /* Did you mean. */
+    CHECK(refused("--kernel prime", "did you mean 'primes'?", NULL));
+    CHECK(refused("--kernel stencl", "did you mean 'stencil'?", NULL));
+    CHECK(refused("--kernel mandel", "did you mean 'mandelbrot'?", NULL));
+    CHECK(refused("--kernel zzzzzz", "unknown kernel 'zzzzzz'", NULL));
+    CHECK(parse("--kernel zzzzzz", &o, err, sizeof err) != 0 && !strstr(err, "did you mean"));
+    CHECK(refused("--kernal pi", "did you mean --kernel?", NULL));
+    CHECK(refused("--kernel pi --rep 3", "did you mean --reps?", NULL));
+    CHECK(refused("-kernel pi", "did you mean --kernel?", NULL));
+    CHECK(refused("--kernel pi --size smal", "did you mean 'small'?", NULL));
+    /* A repeated value option is an error, whatever its form. */
+    CHECK(
+        refused("--kernel pi --kernel primes", "--kernel given twice ('pi', then 'primes')", NULL));
+    CHECK(refused("--kernel pi --size 10 --size=20", "--size given twice", NULL));
+    CHECK(refused("--kernel pi --output a --output b", "--output given twice", NULL));
+    CHECK(refused("--kernel pi --reps 1 --reps 1", "--reps given twice", NULL));
+}
+
+static void test_cli_long_values(void)
+{
+    static char line[2048], err[512];
+    cli_options o;
+    char big[1001];
+    memset(big, 'k', 1000);
+    big[1000] = '\0';
+    snprintf(line, sizeof line, "--kernel %s", big);
+    CHECK(parse(line, &o, err, sizeof err) != 0 && strlen(err) < 200 && strstr(err, "...") &&
+          strstr(err, "' (--list shows them all)"));
+    snprintf(line, sizeof line, "--kernel pi --size %s", big);
+    CHECK(parse(line, &o, err, sizeof err) != 0 && strlen(err) < 200 &&
+          strstr(err, "' is empty or too long"));
+    snprintf(line, sizeof line, "--kernel pi --%s", big);
+    CHECK(parse(line, &o, err, sizeof err) != 0 && strlen(err) < 200 &&
+          strstr(err, "(see --help)"));
+    snprintf(line, sizeof line, "--kernel pi %s", big);
+    CHECK(parse(line, &o, err, sizeof err) != 0 && strlen(err) < 200 &&
+          strstr(err, "' (options start with --"));
+}
+
+static void test_msg_quote(void)
+{
+    char q[MSG_QUOTE_SIZE], big[300];
+    CHECK(strcmp(msg_quote("abc", q, sizeof q), "'abc'") == 0);
+    CHECK(strcmp(msg_quote(NULL, q, sizeof q), "''") == 0);
+    CHECK(strcmp(msg_quote("a\nb", q, sizeof q), "'a?b'") == 0);
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    big[sizeof big - 2] = 'Z'; /* the tail survives the cut */
+    msg_quote(big, q, sizeof q);
+    CHECK(strlen(q) == MSG_VALUE_MAX + 2 && strstr(q, "...") && q[strlen(q) - 2] == 'Z' &&
+          q[strlen(q) - 1] == '\'');
+}
+
+static void test_check_threads(void)
+{
+    char err[256];
+    CHECK(cli_check_threads(NULL, 2, err, sizeof err) == 0);
+    CHECK(cli_check_threads("2", 2, err, sizeof err) == 0);
+    CHECK(cli_check_threads(" 3 ", 2, err, sizeof err) == 0);
+    CHECK(cli_check_threads("64", 1, err, sizeof err) == 0); /* issue 10: 64 threads, few CPUs */
+    CHECK(cli_check_threads("128", 2, err, sizeof err) == 0);
+    CHECK(cli_check_threads("129", 2, err, sizeof err) != 0 && strstr(err, "limit is 128"));
+    CHECK(cli_check_threads("99999999999999999999999", 2, err, sizeof err) != 0 &&
+          strstr(err, "too large"));
+    CHECK(cli_check_threads("0", 2, err, sizeof err) != 0 && strstr(err, "OMP_NUM_THREADS='0'"));
+    CHECK(cli_check_threads("abc", 2, err, sizeof err) != 0);
+    CHECK(cli_check_threads("-2", 2, err, sizeof err) != 0);
+    CHECK(cli_check_threads("2x", 2, err, sizeof err) != 0);
+    CHECK(cli_check_threads("", 2, err, sizeof err) != 0 && strstr(err, "empty"));
+    CHECK(cli_check_threads("2,1", 2, err, sizeof err) != 0 && strstr(err, "nested"));
+}
+
+/* The file's contents, or "" (static buffer). */
+static const char *slurp(const char *path)
+{
+    static char buf[4096];
+    FILE *f = fopen(path, "rb");
+    size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f != NULL) fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void test_jsonl(void)
+{
+    char path[] = "/tmp/scalekit-test-jsonl-XXXXXX", err[256];
+    jsonl_file f = JSONL_FILE_INIT;
+    struct rlimit old, small;
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return;
+    /* A last line without newline gets one: records start on a line of their own. */
+    CHECK(write(fd, "{\"a\":1}", 7) == 7);
+    close(fd);
+    CHECK(jsonl_open(&f, path, err, sizeof err) == 0 && !f.created);
+    CHECK(jsonl_write(&f, "{\"b\":2}", err, sizeof err) == 0);
+    CHECK(jsonl_write(&f, "{\"c\":3}", err, sizeof err) == 0);
+    CHECK(strcmp(slurp(path), "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n") == 0);
+    /* A short write (file size limit) is rolled back, leading newline and all. */
+    CHECK(truncate(path, 7) == 0);
+    CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    small = old;
+    small.rlim_cur = 12;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    CHECK(jsonl_write(&f, "{\"long\":\"record\"}", err, sizeof err) != 0);
+    CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(strcmp(slurp(path), "{\"a\":1}") == 0);
+    jsonl_close(&f, 1);
+    CHECK(access(path, F_OK) == 0); /* not created here: never removed */
+    unlink(path);
+    /* A file created in vain is removed again; one with a record is kept. */
+    CHECK(jsonl_open(&f, path, err, sizeof err) == 0 && f.created);
+    jsonl_close(&f, 1);
+    CHECK(access(path, F_OK) != 0);
+    CHECK(jsonl_open(&f, path, err, sizeof err) == 0 &&
+          jsonl_write(&f, "{}", err, sizeof err) == 0);
+    jsonl_close(&f, 1);
+    CHECK(strcmp(slurp(path), "{}\n") == 0);
+    unlink(path);
+    /* Opening fails fast where a record could not be written. */
+    CHECK(jsonl_open(&f, "/tmp", err, sizeof err) != 0 && f.fd < 0);
+    CHECK(jsonl_open(&f, "/nonexistent-dir/x.jsonl", err, sizeof err) != 0 &&
+          strstr(err, "create"));
+    CHECK(jsonl_open(&f, "", err, sizeof err) != 0);
 }
 
 static void test_json(void)
@@ -259,6 +476,46 @@ static void test_run_init_once(void)
     }
 }
 
+/* sets[i] = CPUs lo..hi of thread i. */
+static void cpus_range(layout_cpuset *s, int lo, int hi)
+{
+    memset(s, 0, sizeof *s);
+    for (int c = lo; c <= hi; c++)
+        layout_cpuset_add(s, c);
+}
+
+static void test_layout_match(void)
+{
+    layout_cpuset s[8];
+    char text[64];
+    cpus_range(&s[0], 0, 0), cpus_range(&s[1], 1, 1); /* close/spread: one core each */
+    CHECK(layout_cpus_parallel(s, 2) == 2);
+    cpus_range(&s[1], 0, 0); /* master, or a rank bound to one core: both on core 0 */
+    CHECK(layout_cpus_parallel(s, 2) == 1);
+    cpus_range(&s[0], 0, 1), cpus_range(&s[1], 0, 1), cpus_range(&s[2], 0, 1); /* unbound */
+    CHECK(layout_cpus_parallel(s, 2) == 2 && layout_cpus_parallel(s, 3) == 2);
+    /* The union (0-3) is not enough: two threads are pinned to CPU 0. */
+    cpus_range(&s[0], 0, 0), cpus_range(&s[1], 0, 0), cpus_range(&s[2], 0, 3);
+    CHECK(layout_cpus_parallel(s, 3) == 2);
+    /* A matching that needs an augmenting path: greedy gives thread 0 CPU 0. */
+    cpus_range(&s[0], 0, 1), cpus_range(&s[1], 0, 0);
+    CHECK(layout_cpus_parallel(s, 2) == 2);
+    for (int i = 0; i < 8; i++) /* 8 threads, thread i on CPUs i and i+1 of 0..8 */
+        cpus_range(&s[i], i, i + 1);
+    CHECK(layout_cpus_parallel(s, 8) == 8);
+    cpus_range(&s[0], 1000, 1023), cpus_range(&s[1], 1023, 1023);
+    CHECK(layout_cpus_parallel(s, 2) == 2 && layout_cpuset_count(&s[0]) == 24);
+    CHECK(layout_cpus_parallel(s, 0) == 0);
+    layout_cpuset_text(&s[0], text, sizeof text);
+    CHECK(strcmp(text, "1000-1023") == 0);
+    memset(&s[0], 0, sizeof s[0]);
+    for (int c = 0; c < 64; c += 2)
+        layout_cpuset_add(&s[0], c);
+    layout_cpuset_text(&s[0], text, sizeof text);
+    CHECK(strlen(text) < sizeof text && strstr(text, "0,2,4,") == text &&
+          strcmp(text + strlen(text) - 3, "...") == 0);
+}
+
 int main(void)
 {
     test_decomp_1d();
@@ -267,9 +524,15 @@ int main(void)
     test_parse_count();
     test_parse_size();
     test_cli();
+    test_cli_messages();
+    test_cli_long_values();
+    test_msg_quote();
+    test_check_threads();
+    test_jsonl();
     test_json();
     test_stats();
     test_run_init_once();
+    test_layout_match();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -86,11 +86,15 @@ static kernel_span *spans_make(int64_t extent, int nranks, int rank, int64_t blo
 }
 
 /* Run a 1-D kernel for `runs` runs of p->iters iterations on nranks
- * simulated ranks; out gets the combined result of the last run. */
-static int run_1d(const kernel *k, const kernel_params *p, int nranks, int64_t block, int64_t piece,
-                  int runs, kernel_result *out)
+ * simulated ranks; out gets the combined result of the last run and, when
+ * smp is not NULL, smp the kernel's verify output as the runner samples it.
+ * Spans must hold whole items (block and piece multiples of the grain) for
+ * kernels that keep per-item results. */
+static int run_1d_sampled(const kernel *k, const kernel_params *p, int nranks, int64_t block,
+                          int64_t piece, int runs, kernel_result *out, kernel_sampled *smp)
 {
     memset(out, 0, sizeof *out);
+    if (smp != NULL) kernel_sampled_begin(smp, k, p);
     int64_t extent = k->extent(p, 0);
     for (int rank = 0; rank < nranks; rank++) {
         size_t n;
@@ -116,10 +120,18 @@ static int run_1d(const kernel *k, const kernel_params *p, int nranks, int64_t b
             }
         }
         result_combine(out, &r);
+        kernel_output o;
+        if (smp != NULL && kernel_verify_output(k, st, &o) == 0) kernel_sampled_add(smp, &o);
         if (k->destroy != NULL) k->destroy(st);
         free(sp);
     }
     return 0;
+}
+
+static int run_1d(const kernel *k, const kernel_params *p, int nranks, int64_t block, int64_t piece,
+                  int runs, kernel_result *out)
+{
+    return run_1d_sampled(k, p, nranks, block, piece, runs, out, NULL);
 }
 
 static kernel_params params_make(const kernel *k, int64_t a, int64_t b, int64_t c, int64_t iters)
@@ -134,6 +146,15 @@ static kernel_verdict verdict_of(const kernel *k, const kernel_params *p, const 
     kernel_verdict v;
     memset(&v, 0, sizeof v);
     k->verify(p, r, &v);
+    return v;
+}
+
+static kernel_verdict verdict_sampled(const kernel *k, const kernel_params *p,
+                                      const kernel_result *r, const kernel_sampled *s)
+{
+    kernel_verdict v;
+    memset(&v, 0, sizeof v);
+    k->verify_sampled(p, r, s, &v);
     return v;
 }
 
@@ -192,7 +213,11 @@ static void test_registry_kernel(const kernel *k)
     CHECK(k->size_dims >= 1 && k->size_dims <= KERNEL_SIZE_DIMS);
     CHECK(k->dims == 1 || (k->dims == 2 && k->halo >= 1 && k->field != NULL));
     CHECK(k->grain >= 1 && k->rate_scale > 0 && k->rate_unit != NULL && k->default_iters >= 1);
-    CHECK(k->check && k->extent && k->work && k->verify && k->work_units);
+    CHECK(k->check && k->extent && k->work && k->work_units);
+    /* One judge: verify(), or verification by sampling with all it needs. */
+    CHECK((k->verify != NULL) != (k->verify_sampled != NULL));
+    if (k->verify_sampled != NULL)
+        CHECK(k->verify_output && k->verify_sample && k->outputs && k->create);
     /* State is optional, but create and destroy come as a pair. */
     CHECK((k->create == NULL) == (k->destroy == NULL));
     for (int i = 0; i < KERNEL_PRESETS; i++) {
@@ -320,7 +345,10 @@ static void test_pi_lanes(void)
 {
     const kernel *k = kernel_find("pi");
     static const uint64_t starts[] = {0, 1, 4294967000u, (UINT64_C(1) << 62) - 300};
-    int ok = 1;
+    kernel_params p = params_make(k, INT64_C(1) << 62, 0, 0, 1);
+    kernel_domain d = {.extent = {INT64_C(1) << 62, 1}, .nlocal = 200};
+    void *st = k->create(&p, &d);
+    int ok = st != NULL;
     for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
         for (uint64_t n = 0; n <= 200 && ok; n++) {
             kernel_span sp = {.global = (int64_t)starts[i], .local = 0, .count = (int64_t)n};
@@ -329,7 +357,7 @@ static void test_pi_lanes(void)
             memset(&part, 0, sizeof part);
             for (uint64_t j = 0; j < n; j++)
                 want += textbook_pi_hit(starts[i] + j);
-            k->work(NULL, &sp, &part);
+            k->work(st, &sp, &part);
             ok = part.count[0] == want;
             if (!ok)
                 fprintf(stderr,
@@ -337,26 +365,76 @@ static void test_pi_lanes(void)
                         starts[i], n, part.count[0], want);
         }
     CHECK(ok);
+    k->destroy(st);
+}
+
+/* A sampled verdict after perturbing: the total by dt, the items' sum by ds
+ * and sampled element j (when >= 0) by dv. */
+static int sampled_ok(const kernel *k, const kernel_params *p, kernel_result r, kernel_sampled s,
+                      uint64_t dt, uint64_t ds, int64_t j, uint64_t dv, const char *method)
+{
+    r.count[0] += dt;
+    s.sum += ds;
+    if (j >= 0) s.value[j] += dv;
+    kernel_verdict v = verdict_sampled(k, p, &r, &s);
+    return v.ok && (method == NULL || strstr(v.method, method) != NULL);
+}
+
+/* The checks every sampled verification makes, on a correct run (r, s):
+ * wrong totals and inconsistent elements fail; a wrong sampled element
+ * fails even when summed consistently. */
+static void check_sampled(const kernel *k, const kernel_params *p, const kernel_result *r,
+                          const kernel_sampled *s, const char *method)
+{
+    kernel_sampled bad = *s;
+    CHECK(sampled_ok(k, p, *r, *s, 0, 0, -1, 0, method));
+    CHECK(!sampled_ok(k, p, *r, *s, 1, 0, -1, 0, NULL));               /* total */
+    CHECK(!sampled_ok(k, p, *r, *s, r->count[0] + 1, 0, -1, 0, NULL)); /* the hook */
+    CHECK(!sampled_ok(k, p, *r, *s, 0, 1, -1, 0, NULL));               /* elements' sum */
+    CHECK(!sampled_ok(k, p, *r, *s, 1, 1, 0, 1, NULL));                /* sampled, summed */
+    CHECK(!sampled_ok(k, p, *r, *s, 1, 1, s->n - 1, 1, NULL));         /* the last sampled */
+    CHECK(!sampled_ok(k, p, *r, *s, UINT64_MAX, UINT64_MAX, 0, UINT64_MAX, NULL)); /* -1 */
+    bad.held--;
+    CHECK(!verdict_sampled(k, p, r, &bad).ok);
+    bad = *s;
+    bad.holders[s->n / 2] = 2;
+    CHECK(!verdict_sampled(k, p, r, &bad).ok);
+    bad = *s;
+    bad.min = 0;
+    bad.max = UINT64_MAX;
+    CHECK(!verdict_sampled(k, p, r, &bad).ok);
 }
 
 static void test_pi(void)
 {
     const kernel *k = kernel_find("pi");
     kernel_params p = params_make(k, 1000000, 0, 0, 1);
-    kernel_result one = run_single(k, &p, 4096), a, b;
-    CHECK(one.count[0] == PI_GOLDEN_HITS);
-    CHECK(run_1d(k, &p, 3, 4096, 1000, 1, &a) == 0 && a.count[0] == PI_GOLDEN_HITS);
-    CHECK(run_1d(k, &p, 5, 12345, 12345, 2, &b) == 0 && b.count[0] == PI_GOLDEN_HITS);
-    kernel_verdict v = verdict_of(k, &p, &one);
+    kernel_result one, a, b;
+    kernel_sampled s;
+    CHECK(run_1d_sampled(k, &p, 1, 1000000, 4096, 1, &one, &s) == 0);
+    CHECK(one.count[0] == PI_GOLDEN_HITS && s.sum == PI_GOLDEN_HITS && s.held == 245);
+    CHECK(run_1d(k, &p, 3, 4096, 4096, 1, &a) == 0 && a.count[0] == PI_GOLDEN_HITS);
+    CHECK(run_1d(k, &p, 5, 12288, 8192, 2, &b) == 0 && b.count[0] == PI_GOLDEN_HITS);
+    kernel_verdict v = verdict_sampled(k, &p, &one, &s);
     CHECK(v.ok && !v.value_is_integer && v.dvalue == 4.0 * 785590.0 / 1e6);
     CHECK(strstr(v.got, "785590") != NULL && strcmp(v.value_name, "pi_estimate") == 0);
-    /* 6 sigma at S = 10^6 is 0.00985, i.e. ~2463 hits around 785398. */
-    kernel_result r = {.count = {785398 + 2400}};
-    CHECK(verdict_of(k, &p, &r).ok);
-    r.count[0] = 785398 + 2520;
-    CHECK(!verdict_of(k, &p, &r).ok);
-    r.count[0] = 785398 - 2520;
-    CHECK(!verdict_of(k, &p, &r).ok);
+    CHECK(strstr(v.method, "recomputed") == v.method);
+    check_sampled(k, &p, &one, &s, "recomputed");
+    /* Exact, so even 1 hit off fails, well inside 6 sigma (~2463 hits). */
+    CHECK(!sampled_ok(k, &p, one, s, 1, 1, -1, 0, NULL));
+    /* Beyond full recomputation: 256 sampled items, on 3 ranks. */
+    kernel_params q = params_make(k, (INT64_C(1) << 24) + 12345, 0, 0, 1);
+    CHECK(run_1d_sampled(k, &q, 3, 4096 * 7, 4096, 1, &a, &s) == 0);
+    CHECK(s.n == 256 && s.held == 4100 && s.index[0] == 0 && s.index[255] == 4099);
+    check_sampled(k, &q, &a, &s, "256 of 4100 items recomputed");
+    /* What sampling cannot catch: a wrong unsampled item, summed consistently. */
+    CHECK(sampled_ok(k, &q, a, s, 1, 1, -1, 0, NULL));
+    /* The presets are checked against reference hits (here with no items). */
+    kernel_params r8 = params_make(k, 80000000, 0, 0, 1);
+    kernel_result t = {.count = {62835445}};
+    kernel_sampled none = {.sum = 62835445, .held = 19532, .min = 3000, .max = 3300};
+    CHECK(sampled_ok(k, &r8, t, none, 0, 0, -1, 0, "reference hits"));
+    CHECK(!sampled_ok(k, &r8, t, none, 1, 1, -1, 0, NULL));
     p = params_make(k, 1000000, 0, 0, 3);
     CHECK(k->work_units(&p, &one) == 3e6);
     CHECK(rejects(k, params_make(k, (INT64_C(1) << 62) + 1, 0, 0, 1), "2^62"));
@@ -369,14 +447,16 @@ static void test_mandelbrot_small(int64_t w, int64_t h, int64_t maxit)
 {
     const kernel *k = kernel_find("mandelbrot");
     kernel_params p = params_make(k, w, h, maxit, 2);
-    kernel_result one = run_single(k, &p, 1), a, b;
+    kernel_result one, a, b;
+    kernel_sampled s;
+    CHECK(run_1d_sampled(k, &p, 1, h, 1, 1, &one, &s) == 0);
     CHECK(run_1d(k, &p, 3, 1, 1, 1, &a) == 0 && a.count[0] == one.count[0]);
-    CHECK(run_1d(k, &p, 2, 5, 2, 2, &b) == 0 && b.count[0] == one.count[0]);
+    CHECK(run_1d(k, &p, 2, 5, 5, 2, &b) == 0 && b.count[0] == one.count[0]);
     CHECK(one.count[0] >= (uint64_t)(w * h) && one.count[0] <= (uint64_t)(w * h * maxit));
-    kernel_verdict v = verdict_of(k, &p, &one);
-    CHECK(v.ok && strcmp(v.method, "recomputed") == 0 && v.ivalue == one.count[0]);
-    one.count[0]++;
-    CHECK(!verdict_of(k, &p, &one).ok);
+    CHECK(s.sum == one.count[0] && s.held == h && s.min >= (uint64_t)w);
+    kernel_verdict v = verdict_sampled(k, &p, &one, &s);
+    CHECK(v.ok && strstr(v.method, "recomputed") == v.method && v.ivalue == one.count[0]);
+    check_sampled(k, &p, &one, &s, "recomputed");
     CHECK(k->work_units(&p, &one) == (double)one.count[0] * 2.0);
     CHECK(k->extent(&p, 0) == h);
 }
@@ -451,28 +531,99 @@ static void test_mandelbrot_lanes(void)
     CHECK(mandelbrot_rows_agree(1, 1, 1, 1) && mandelbrot_row(0, 1, 1, 1, NULL, 0) == 1);
 }
 
+/* The outputs describe the memory work() wrote: image rows add up to the
+ * row totals, rows map to distinct global rows. */
+static void test_mandelbrot_outputs(void)
+{
+    const kernel *k = kernel_find("mandelbrot");
+    kernel_params p = params_make(k, 23, 17, 300, 1);
+    kernel_domain d = {.extent = {17, 1}, .nlocal = 17};
+    void *st = k->create(&p, &d);
+    kernel_output o[KERNEL_MAX_OUTPUTS];
+    kernel_result r;
+    memset(&r, 0, sizeof r);
+    for (int64_t y = 0; y < 17; y++) { /* local row y holds global row 16 - y */
+        kernel_span sp = {.global = 16 - y, .local = y, .count = 1};
+        k->work(st, &sp, &r);
+    }
+    CHECK(k->outputs(st, o) == 2 && strcmp(o[0].name, "row_iterations") == 0);
+    CHECK(strcmp(o[1].name, "image") == 0 && o[1].dims == 2 && o[1].type == KERNEL_TYPE_U32);
+    CHECK(o[1].extent[0] == 17 && o[1].extent[1] == 23 && o[1].rows == 17 && o[1].cols == 23);
+    CHECK(kernel_type_size(o[1].type) == 4 && kernel_type_size(o[0].type) == 8);
+    uint64_t total = 0;
+    for (int64_t l = 0; l < 17; l++) {
+        const uint32_t *row = (const uint32_t *)o[1].data + (l + o[1].halo) * o[1].ld + o[1].halo;
+        uint64_t sum = 0;
+        for (int64_t c = 0; c < o[1].cols; c++)
+            sum += row[c];
+        CHECK(sum == ((const uint64_t *)o[0].data)[l] && o[1].row_global[l] == 16 - l);
+        total += sum;
+    }
+    CHECK(total == r.count[0]);
+    k->destroy(st);
+}
+
 static void test_mandelbrot(void)
 {
     const kernel *k = kernel_find("mandelbrot");
     test_mandelbrot_small(64, 48, 200);
     test_mandelbrot_small(37, 53, 1000);
+    test_mandelbrot_outputs();
     kernel_params p = params_make(k, k->presets[KERNEL_PRESET_SMALL][0], 0, 0, 1);
     kernel_result r;
-    CHECK(run_1d(k, &p, 2, 1, 1, 1, &r) == 0);
-    kernel_verdict v = verdict_of(k, &p, &r);
-    CHECK(v.ok && strcmp(v.method, "reference total") == 0);
-    p = params_make(k, 5000, 4000, 1000, 1); /* too big to recompute */
-    r.count[0] = 3000000000u;
-    v = verdict_of(k, &p, &r);
-    CHECK(v.ok && strcmp(v.method, "bounds only") == 0);
-    r.count[0] = 5000 * 4000 - 1;
-    CHECK(!verdict_of(k, &p, &r).ok);
-    r.count[0] = UINT64_C(20000000001000);
-    CHECK(!verdict_of(k, &p, &r).ok);
+    kernel_sampled s;
+    CHECK(run_1d_sampled(k, &p, 2, 1, 1, 1, &r, &s) == 0);
+    check_sampled(k, &p, &r, &s, "reference total");
+    /* Beyond the tables and full recomputation: sampled rows. */
+    p = params_make(k, 40, 30, 50000, 1);
+    CHECK(run_1d_sampled(k, &p, 3, 2, 1, 1, &r, &s) == 0);
+    CHECK(s.n == 16 && s.index[0] == 0 && s.index[1] == 1 && s.index[15] == 29);
+    check_sampled(k, &p, &r, &s, "16 of 30 rows recomputed");
+    CHECK(sampled_ok(k, &p, r, s, 1, 1, -1, 0, NULL)); /* cannot catch: see test_pi */
+    p = params_make(k, 1000, 9000, 100000, 1);         /* 1 row in 64 sampled */
+    CHECK(k->verify_sample(&p, s.index, KERNEL_MAX_SAMPLES) == 140);
     CHECK(rejects(k, params_make(k, (1 << 20) + 1, 1, 1, 1), "W="));
     CHECK(rejects(k, params_make(k, 1, (1 << 20) + 1, 1, 1), "H="));
     CHECK(rejects(k, params_make(k, 1, 1, (INT64_C(1) << 31) + 1, 1), "MAXIT="));
     CHECK(rejects(k, params_make(k, 1 << 20, 1 << 20, INT64_C(1) << 31, 1 << 30), "overflows"));
+}
+
+/* 1 if every rank of a p-way block deal of n indices holds one of idx[0..k). */
+static int sample_hits_blocks(const int64_t *idx, int64_t k, int64_t n, int64_t p)
+{
+    for (int64_t r = 0; r < p; r++) {
+        int64_t lo = n / p * r + n % p * r / p, hi = n / p * (r + 1) + n % p * (r + 1) / p;
+        int hit = lo == hi; /* an empty block (p > n) holds nothing to sample */
+        for (int64_t i = 0; i < k && !hit; i++)
+            hit = idx[i] >= lo && idx[i] < hi;
+        if (!hit) return 0;
+    }
+    return 1;
+}
+
+/* The fixed sample: increasing, in range, both ends, every block of a block
+ * deal over up to want/2 - 1 ranks. */
+static void test_sample_spread(void)
+{
+    int64_t idx[KERNEL_MAX_SAMPLES];
+    CHECK(kernel_sample_spread(5, 16, idx, KERNEL_MAX_SAMPLES) == 5 && idx[4] == 4);
+    CHECK(kernel_sample_spread(0, 16, idx, KERNEL_MAX_SAMPLES) == 0);
+    CHECK(kernel_sample_spread(1, 16, idx, KERNEL_MAX_SAMPLES) == 1 && idx[0] == 0);
+    for (int64_t n = 2; n < 3000; n += 97)
+        for (int64_t want = 1; want <= 300; want += 37) {
+            int64_t k = kernel_sample_spread(n, want, idx, KERNEL_MAX_SAMPLES);
+            int64_t w = want < KERNEL_MAX_SAMPLES ? want : KERNEL_MAX_SAMPLES;
+            int ok = k >= 1 && k <= w && idx[0] == 0 && idx[k - 1] == (w >= 2 ? n - 1 : 0);
+            for (int64_t i = 1; i < k && ok; i++)
+                ok = idx[i] > idx[i - 1] && idx[i] < n;
+            if (w >= 4 && w < n) ok = ok && idx[1] == 1 && idx[k - 2] == n - 2;
+            for (int64_t p = 1; p <= w / 2 - 1 && ok; p++)
+                ok = sample_hits_blocks(idx, k, n, p);
+            CHECK(ok);
+        }
+    int64_t big = INT64_C(1) << 60;
+    CHECK(kernel_sample_spread(big, 256, idx, KERNEL_MAX_SAMPLES) == 256 && idx[255] == big - 1);
+    CHECK(sample_hits_blocks(idx, 256, big, 127) && idx[2] == big / 127);
 }
 
 /* ---- stencil ---------------------------------------------------------- */
@@ -622,6 +773,37 @@ static void test_stencil_exact(void)
     CHECK(verdict_of(k, &q, &one).ok);
 }
 
+/* Output "u" of a tile describes the tile's current field: the same cells
+ * at the same place in the global grid. */
+static void test_stencil_outputs(void)
+{
+    const kernel *k = kernel_find("stencil");
+    kernel_params p = params_make(k, 17, 23, 0, 3);
+    kernel_domain d = {.extent = {17, 23}, .lo = {5, 11}, .hi = {12, 23}, .nlocal = 7 * 12};
+    void *st = k->create(&p, &d);
+    kernel_output o[KERNEL_MAX_OUTPUTS];
+    kernel_field f;
+    kernel_span sp = {.global = 5, .local = 0, .count = 7};
+    kernel_result r;
+    memset(&r, 0, sizeof r);
+    k->init(st, &sp);
+    k->work(st, &sp, &r);
+    k->iteration_end(st);
+    k->field(st, &f);
+    CHECK(k->outputs(st, o) == 1 && strcmp(o[0].name, "u") == 0 && o[0].type == KERNEL_TYPE_F64);
+    CHECK(o[0].dims == 2 && o[0].extent[0] == 17 && o[0].extent[1] == 23);
+    CHECK(o[0].rows == 7 && o[0].cols == 12 && o[0].row0 == 5 && o[0].col0 == 11);
+    CHECK(o[0].row_global == NULL && o[0].halo == 1);
+    int same = 1;
+    for (int64_t r0 = 0; r0 < o[0].rows; r0++)
+        for (int64_t c = 0; c < o[0].cols; c++)
+            same =
+                same && ((const double *)o[0].data)[(r0 + o[0].halo) * o[0].ld + c + o[0].halo] ==
+                            *field_at(&f, r0, c);
+    CHECK(same);
+    k->destroy(st);
+}
+
 static void test_stencil_tiles(void)
 {
     const kernel *k = kernel_find("stencil");
@@ -695,6 +877,39 @@ static void test_triad(void)
     CHECK(!rejects(k, params_make(k, INT64_C(1) << 40, 0, 0, 1000), NULL));
 }
 
+/* ---- run-time estimates ------------------------------------------------ */
+
+/* est_seconds() is conservative: at each preset it lies between the
+ * single-thread time measured on the development VM (documented next to the
+ * presets) and 5 times that, and sizes of days say so. */
+static void test_estimates(void)
+{
+    static const struct {
+        const char *name;
+        double seconds[KERNEL_PRESETS];
+    } measured[] = {
+        {"primes", {0.21, 2.0, 20.4}},   {"pi", {0.19, 1.9, 19.5}},
+        {"mandelbrot", {0.20, 2.2, 21}}, {"stencil", {0.18, 1.8, 22.8}},
+        {"triad", {0.15, 2.2, 11.6}},
+    };
+    for (size_t i = 0; i < sizeof measured / sizeof measured[0]; i++) {
+        const kernel *k = kernel_find(measured[i].name);
+        CHECK(k != NULL && k->est_seconds != NULL);
+        if (k == NULL || k->est_seconds == NULL) continue;
+        for (int p = 0; p < KERNEL_PRESETS; p++) {
+            kernel_params q = {.iters = 0};
+            memcpy(q.size, k->presets[p], sizeof q.size);
+            kernel_params_fill(k, &q);
+            double est = k->est_seconds(&q), t = measured[i].seconds[p];
+            CHECK(est >= t && est <= 5.0 * t);
+        }
+    }
+    CHECK(kernel_find("primes")->est_seconds(
+              &(kernel_params){.size = {INT64_C(1000000000000)}, .iters = 1}) > 86400.0);
+    CHECK(kernel_find("pi")->est_seconds(
+              &(kernel_params){.size = {INT64_C(1000000000000000000)}, .iters = 1}) > 86400.0);
+}
+
 int main(void)
 {
     test_registry();
@@ -705,10 +920,13 @@ int main(void)
     test_pi_lanes();
     test_mandelbrot();
     test_mandelbrot_lanes();
+    test_sample_spread();
     test_stencil_exact();
     test_stencil_tiles();
+    test_stencil_outputs();
     test_stencil_verdicts();
     test_triad();
+    test_estimates();
     printf("%d passed, %d failed\n", tests_passed, tests_failed);
     return tests_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

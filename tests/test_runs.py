@@ -365,16 +365,7 @@ def mpi_group(s, args):
 
 
 def main():
-    def extra(p):
-        p.add_argument("--group", required=True, choices=("serial", "mpi"))
-
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
-    s = sktest.Suite("runs-%s" % args.group)
-    if args.group == "serial":
-        serial_group(s, args)
-    else:
-        mpi_group(s, args)
-    s.finish()
+    sktest.run_groups(__doc__, "runs", {"serial": serial_group, "mpi": mpi_group})
 
 
 if __name__ == "__main__":

@@ -31,6 +31,13 @@ foreach(kernel primes pi mandelbrot stencil triad)
                        RUN_SERIAL TRUE)
 endforeach()
 
+# 2-D tiling from the grid's shape: thin stencil grids on 2-5 ranks.
+add_test(NAME agree.stencil.thin
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_agree.py ${SCALEKIT_TEST_ARGS}
+                 --kernel stencil --group thin)
+set_tests_properties(agree.stencil.thin PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2
+                     RUN_SERIAL TRUE)
+
 # Bad command lines and --help/--version/--list, per driver.
 foreach(driver seq omp)
   add_test(NAME cli.${driver}
@@ -86,3 +93,25 @@ add_test(NAME bench.smoke
                  --bindir $<TARGET_FILE_DIR:scalekit-seq> --mpiexec ${MPIEXEC_EXECUTABLE})
 set_tests_properties(bench.smoke PROPERTIES LABELS "mpi;bench" TIMEOUT 300 PROCESSORS 2
                      RUN_SERIAL TRUE)
+
+# The oversubscription flag, its warning and --layout agree (placement truth table).
+add_test(NAME oversub.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_oversub.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(oversub.serial PROPERTIES LABELS "seq;omp" TIMEOUT 300 PROCESSORS 2
+                     RUN_SERIAL TRUE)
+add_test(NAME oversub.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_oversub.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(oversub.mpi PROPERTIES LABELS mpi TIMEOUT 300 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# Every verification fails for a wrong answer at a small, a preset and a
+# beyond-table size (SCALEKIT_TEST_CORRUPT_RESULT=1 and =row).
+add_test(NAME verify.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_verify.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(verify.serial PROPERTIES LABELS seq TIMEOUT 600)
+add_test(NAME verify.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_verify.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(verify.mpi PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
