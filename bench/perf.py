@@ -12,8 +12,9 @@ bandwidth  triad (N doubles x 3, 24 B/element) and stencil (N=4000, 20
            sweeps, 24 B/point) at 1 and 2 workers (OpenMP threads, MPI ranks),
            optionally next to STREAM (--stream CMD) and PRK's star-1 stencil
            (--prk-omp CMD, --prk-mpi CMD)
-floor      one timed repetition of pi at size 2 on 2 ranks (the least a
-           repetition costs) next to one 8-byte MPI_Allreduce (--allreduce CMD)
+floor      one timed repetition of primes at size 2 on 2 ranks (the least a
+           repetition costs: the kernel's work is one number) next to one
+           8-byte MPI_Allreduce (--allreduce CMD)
 
 Every round runs every variant once, in the same order (A B C A B C ...), so
 a burst of noise on a shared machine hits all variants alike. Each variant's
@@ -243,8 +244,8 @@ def suite_bandwidth(args):
 
 def suite_floor(args):
     reps = "200" if args.smoke else "5000"
-    variants = [Variant("scalekit-mpi x2 pi size 2: one repetition",
-                        mpi(args, 2, [os.path.join(args.bindir, "scalekit-mpi"), "--kernel", "pi",
+    variants = [Variant("scalekit-mpi x2 primes size 2: one repetition",
+                        mpi(args, 2, [os.path.join(args.bindir, "scalekit-mpi"), "--kernel", "primes",
                                       "--size", "2", "--reps", reps, "--warmup", "500"]),
                         lambda t, r: r["time"]["median"] * 1e6, "us", record=True)]
     if args.allreduce:

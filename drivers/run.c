@@ -35,11 +35,15 @@ typedef struct run_ctx {
 
 /* Combine a rank's result over all ranks (the kernel_result rules), in one
  * collective: this is inside every timed repetition of a kernel without
- * finish(), so it sets the floor of every strong-scaling curve. */
-static void run_combine(const kernel_result *mine, kernel_result *all)
+ * finish(), so it sets the floor of every strong-scaling curve. A kernel
+ * that declares result_counts needs only an integer sum of those counts. */
+static void run_combine(const run_ctx *c, const kernel_result *mine, kernel_result *all)
 {
     *all = *mine;
-    comm_combine_result(all);
+    if (c->k->result_counts > 0)
+        comm_sum_u64(all->count, c->k->result_counts);
+    else
+        comm_combine_result(all);
 }
 
 /* Map local work item i to the span it covers. */
@@ -115,7 +119,7 @@ static double run_once(void *ctx, double start)
     }
     if (!halo) compute = harness_now() - start;
     /* Combining the answer over ranks is part of the computation's cost. */
-    if (c->k->finish == NULL) run_combine(&c->local, &c->combined);
+    if (c->k->finish == NULL) run_combine(c, &c->local, &c->combined);
     return compute;
 }
 
@@ -271,7 +275,7 @@ static void run_verify(run_ctx *c, run_report *rep)
     kernel_sampled sampled, *s = NULL;
     if (c->k->finish != NULL) {
         par_for(c->nitems, &c->opt->schedule, run_item_finish, c, &c->local);
-        run_combine(&c->local, &c->combined);
+        run_combine(c, &c->local, &c->combined);
     }
     if (c->k->verify_output != NULL) {
         s = &sampled;

@@ -219,6 +219,12 @@ typedef struct kernel {
      * call init() before the first run only, not before every run. 0 (the
      * default) re-initialises before every warm-up and timed run. */
     int init_once;
+    /* n > 0 if work() and finish() only ever write count[0..n-1] (sum[] and
+     * max[] stay 0): the drivers then combine partial results over ranks with
+     * one integer sum of n counts, the cheapest reduction, which is inside
+     * every timed run of a kernel without finish(). 0 (the default) combines
+     * the whole kernel_result. */
+    int result_counts;
 } kernel;
 
 /* Registry (kernels/registry.c). */

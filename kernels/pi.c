@@ -316,4 +316,5 @@ const kernel kernel_pi = {
     .verify_output = "item_hits",
     .verify_sample = pi_sample,
     .verify_sampled = pi_verify,
+    .result_counts = 1, /* count[0] only */
 };

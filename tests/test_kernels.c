@@ -228,6 +228,20 @@ static void test_registry_kernel(const kernel *k)
         CHECK(kernel_params_check(k, &p, err, sizeof err) == 0);
     }
     kernel_params ok = params_make(k, 10, 0, 0, 0);
+    /* result_counts promises that only count[0..n-1] are ever written: the
+     * drivers then reduce nothing else over ranks. */
+    CHECK(k->result_counts >= 0 && k->result_counts <= KERNEL_COUNTS);
+    if (k->result_counts > 0 && k->dims == 1) {
+        kernel_result r = run_single(k, &ok, 3);
+        int clean = 1;
+        for (int i = k->result_counts; i < KERNEL_COUNTS; i++)
+            clean = clean && r.count[i] == 0;
+        for (int i = 0; i < KERNEL_SUMS; i++)
+            clean = clean && r.sum[i] == 0.0;
+        for (int i = 0; i < KERNEL_MAXES; i++)
+            clean = clean && r.max[i] == 0.0;
+        CHECK(clean && r.count[0] > 0);
+    }
     kernel_params bad = ok;
     bad.size[0] = 0;
     CHECK(rejects(k, bad, NULL));
