@@ -36,16 +36,6 @@ static void check_report(int ok, const char *what, const char *file, int line)
 
 enum { PHASE_INIT, PHASE_WORK, PHASE_FINISH };
 
-static void result_combine(kernel_result *into, const kernel_result *part)
-{
-    for (int i = 0; i < KERNEL_COUNTS; i++)
-        into->count[i] += part->count[i];
-    for (int i = 0; i < KERNEL_SUMS; i++)
-        into->sum[i] += part->sum[i];
-    for (int i = 0; i < KERNEL_MAXES; i++)
-        into->max[i] = part->max[i] > into->max[i] ? part->max[i] : into->max[i];
-}
-
 /* Run one phase on every span, each span with its own zeroed partial. */
 static void spans_apply(const kernel *k, void *st, const kernel_span *sp, size_t n, int phase,
                         kernel_result *acc)
@@ -59,7 +49,7 @@ static void spans_apply(const kernel *k, void *st, const kernel_span *sp, size_t
             k->work(st, &sp[i], &part);
         else
             k->finish(st, &sp[i], &part);
-        result_combine(acc, &part);
+        kernel_result_combine(acc, &part); /* the drivers' rule */
     }
 }
 
@@ -119,7 +109,7 @@ static int run_1d_sampled(const kernel *k, const kernel_params *p, int nranks, i
                 spans_apply(k, st, sp, n, PHASE_FINISH, &r);
             }
         }
-        result_combine(out, &r);
+        kernel_result_combine(out, &r);
         kernel_output o;
         if (smp != NULL && kernel_verify_output(k, st, &o) == 0) kernel_sampled_add(smp, &o);
         if (k->destroy != NULL) k->destroy(st);
@@ -255,9 +245,21 @@ static void test_registry_kernel(const kernel *k)
     }
 }
 
+/* count and sum add, max keeps the larger (0 is neutral: max[] >= 0). */
+static void test_registry_combine(void)
+{
+    kernel_result a = {.count = {1, 2, 3, 4}, .sum = {0.5, 1, 2, 3}, .max = {1.5, 0}};
+    kernel_result b = {.count = {10, 0, 0, UINT64_MAX - 4}, .sum = {0.25}, .max = {1, 2}};
+    kernel_result_combine(&a, &b);
+    CHECK(a.count[0] == 11 && a.count[1] == 2 && a.count[2] == 3 && a.count[3] == UINT64_MAX);
+    CHECK(a.sum[0] == 0.75 && a.sum[1] == 1 && a.sum[3] == 3);
+    CHECK(a.max[0] == 1.5 && a.max[1] == 2);
+}
+
 static void test_registry(void)
 {
     test_registry_table();
+    test_registry_combine();
     test_registry_fill();
     for (size_t i = 0; kernel_at(i) != NULL; i++)
         test_registry_kernel(kernel_at(i));
