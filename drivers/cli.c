@@ -21,9 +21,18 @@ static const char *const cli_schedule_names[] = {"static", "dynamic", "guided"};
 
 /* Every option, for "did you mean" (parsing itself is in cli_take() and
  * cli_is_flag(): add a new option there and here). */
-static const char *const cli_option_names[] = {"--kernel", "--size",     "--iters",  "--reps",
-                                               "--warmup", "--schedule", "--decomp", "--output",
-                                               "--layout", "--list",     "--help",   "--version"};
+static const char *const cli_option_names[] = {"--kernel",         "--size",
+                                               "--iters",          "--reps",
+                                               "--warmup",         "--schedule",
+                                               "--decomp",         "--output",
+                                               "--layout",         "--list",
+                                               "--help",           "--version",
+                                               "--image",          "--checkpoint-every",
+                                               "--checkpoint-dir", "--checkpoint-keep",
+                                               "--restart",        "--async-checkpoint",
+                                               "--io-mode",        "--io-layout",
+                                               "--size-per-rank",  "--io-dir",
+                                               "--weak-size"};
 
 /* Largest value of a count option (others: any int64). */
 static int64_t cli_count_limit(const char *name)
@@ -310,6 +319,63 @@ static void cli_defaults(cli_options *o)
     o->warmup = 1;
     o->decomp = DECOMP_BLOCK;
     o->decomp_chunk = 1;
+    o->ckpt_keep = 2;
+}
+
+/* An option naming a file or directory: non-empty. */
+static int cli_path_option(const char *name, const char *value, const char **out, char *err,
+                           size_t errlen)
+{
+    if (value[0] == '\0') return cli_error(err, errlen, "%s needs a path", name);
+    *out = value;
+    return 0;
+}
+
+/* --io-mode and --io-layout: one of two words. */
+static int cli_choice(const char *name, const char *value, const char *a, const char *b,
+                      int *second, int *given, char *err, size_t errlen)
+{
+    char q[MSG_QUOTE_SIZE];
+    if (strcmp(value, a) != 0 && strcmp(value, b) != 0)
+        return cli_error(err, errlen, "%s %s is not '%s' or '%s'", name,
+                         msg_quote(value, q, sizeof q), a, b);
+    *second = strcmp(value, b) == 0;
+    *given = 1;
+    return 0;
+}
+
+/* The I/O options that take a value; 1 if name is not one of them. */
+static int cli_take_io(cli_options *o, const char *name, const char *value, char *err,
+                       size_t errlen)
+{
+    char q[MSG_QUOTE_SIZE];
+    if (strcmp(name, "--image") == 0) return cli_path_option(name, value, &o->image, err, errlen);
+    if (strcmp(name, "--checkpoint-dir") == 0)
+        return cli_path_option(name, value, &o->ckpt_dir, err, errlen);
+    if (strcmp(name, "--restart") == 0)
+        return cli_path_option(name, value, &o->restart, err, errlen);
+    if (strcmp(name, "--io-dir") == 0) return cli_path_option(name, value, &o->io_dir, err, errlen);
+    if (strcmp(name, "--checkpoint-every") == 0)
+        return cli_count_option(name, value, 1, &o->ckpt_every, err, errlen);
+    if (strcmp(name, "--checkpoint-keep") == 0) {
+        o->ckpt_keep_given = 1;
+        return cli_count_option(name, value, 1, &o->ckpt_keep, err, errlen);
+    }
+    if (strcmp(name, "--size-per-rank") == 0) {
+        if (strlen(value) + 8 >= sizeof o->size_text)
+            return cli_error(err, errlen, "--size-per-rank %s is too long",
+                             msg_quote(value, q, sizeof q));
+        if (cli_count_option(name, value, 1, &o->size_per_rank, err, errlen) != 0) return -1;
+        snprintf(o->size_text, sizeof o->size_text, "%s", value);
+        return 0;
+    }
+    if (strcmp(name, "--io-mode") == 0)
+        return cli_choice(name, value, "collective", "independent", &o->io_independent,
+                          &o->io_mode_given, err, errlen);
+    if (strcmp(name, "--io-layout") == 0)
+        return cli_choice(name, value, "contiguous", "chunked", &o->io_chunked, &o->io_layout_given,
+                          err, errlen);
+    return 1;
 }
 
 /* Options that take a value (never NULL here). Returns 0, -1 with a
@@ -327,6 +393,7 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
             return cli_error(err, errlen, "--size %s is empty or too long",
                              msg_quote(value, q, sizeof q));
         strcpy(o->size_text, value);
+        o->size_given = 1;
         return 0;
     }
     if (strcmp(name, "--iters") == 0)
@@ -336,11 +403,15 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
         return cli_count_option(name, value, 0, &o->warmup, err, errlen);
     if (strcmp(name, "--schedule") == 0) return cli_parse_schedule(value, o, err, errlen);
     if (strcmp(name, "--decomp") == 0) return cli_parse_decomp(value, o, err, errlen);
+    if (strcmp(name, "--weak-size") == 0)
+        return cli_count_option(name, value, 1, &o->weak_workers, err, errlen);
     if (strcmp(name, "--output") == 0) {
         if (value[0] == '\0') return cli_error(err, errlen, "--output needs a file name");
         o->output = value;
         return 0;
     }
+    int rc = cli_take_io(o, name, value, err, errlen);
+    if (rc != 1) return rc;
     return cli_unknown_option(name, err, errlen);
 }
 
@@ -354,9 +425,115 @@ static int cli_is_flag(const char *name, cli_options *o)
         o->action = CLI_LIST;
     else if (strcmp(name, "--layout") == 0)
         o->layout = 1;
+    else if (strcmp(name, "--async-checkpoint") == 0)
+        o->async_ckpt = 1;
     else
         return 0;
     return 1;
+}
+
+/* --weak-size P: replace the size by the kernel's weak-scaling size for P
+ * workers, which must itself be a valid size. */
+static int cli_weak_size(cli_options *o, char *err, size_t errlen)
+{
+    kernel_params grown;
+    if (kernel_weak_params(o->kern, &o->params, o->weak_workers, &grown, err, errlen) != 0 ||
+        kernel_params_check(o->kern, &grown, err, errlen) != 0)
+        return -1;
+    o->params = grown;
+    o->action = CLI_WEAK_SIZE;
+    return 0;
+}
+
+/* Names of the kernels that have an output with one of the `use` bits,
+ * e.g. "mandelbrot", for messages. */
+static const char *cli_kernels_with(unsigned use, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; kernel_at(i) != NULL && len < n; i++)
+        if (kernel_at(i)->output_uses & use)
+            len +=
+                (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "", kernel_at(i)->name);
+    return buf;
+}
+
+int cli_wants_io(const cli_options *o)
+{
+    return o->image != NULL || o->ckpt_every > 0 || o->restart != NULL ||
+           (o->kern != NULL && (o->kern->output_uses & KERNEL_OUT_ROUNDTRIP));
+}
+
+/* Which kernels and option combinations the I/O options make sense for. */
+static int cli_finish_io(const cli_options *o, char *err, size_t errlen)
+{
+    const kernel *k = o->kern;
+    char names[160];
+    int roundtrip = (k->output_uses & KERNEL_OUT_ROUNDTRIP) != 0;
+    int state = (k->output_uses & KERNEL_OUT_STATE) != 0;
+    if (o->image != NULL && !(k->output_uses & KERNEL_OUT_IMAGE))
+        return cli_error(err, errlen, "--image: kernel %s writes no image (kernels that do: %s)",
+                         k->name, cli_kernels_with(KERNEL_OUT_IMAGE, names, sizeof names));
+    if ((o->ckpt_every > 0 || o->restart != NULL) && !state)
+        return cli_error(err, errlen,
+                         "%s: kernel %s has no state to checkpoint (kernels that do: %s)",
+                         o->restart ? "--restart" : "--checkpoint-every", k->name,
+                         cli_kernels_with(KERNEL_OUT_STATE, names, sizeof names));
+    if (o->ckpt_every > 0 && o->ckpt_dir == NULL)
+        return cli_error(err, errlen,
+                         "--checkpoint-every needs --checkpoint-dir DIR (where the "
+                         "checkpoints go)");
+    if (o->ckpt_every == 0 && (o->ckpt_dir != NULL || o->ckpt_keep_given || o->async_ckpt))
+        return cli_error(err, errlen, "%s needs --checkpoint-every K",
+                         o->ckpt_dir     ? "--checkpoint-dir"
+                         : o->async_ckpt ? "--async-checkpoint"
+                                         : "--checkpoint-keep");
+    if (o->ckpt_every > o->params.iters)
+        return cli_error(err, errlen,
+                         "--checkpoint-every %lld is more than --iters %lld: no checkpoint "
+                         "would be written",
+                         (long long)o->ckpt_every, (long long)o->params.iters);
+    if ((o->size_per_rank > 0 || o->io_dir != NULL) && !roundtrip)
+        return cli_error(err, errlen, "%s applies to kernel %s only",
+                         o->size_per_rank ? "--size-per-rank" : "--io-dir",
+                         cli_kernels_with(KERNEL_OUT_ROUNDTRIP, names, sizeof names));
+    if ((o->io_mode_given || o->io_layout_given) && !cli_wants_io(o))
+        return cli_error(err, errlen,
+                         "%s applies to runs that use HDF5 (--image, --checkpoint-every, "
+                         "--restart, kernel %s)",
+                         o->io_mode_given ? "--io-mode" : "--io-layout",
+                         cli_kernels_with(KERNEL_OUT_ROUNDTRIP, names, sizeof names));
+    return 0;
+}
+
+int cli_check_driver(const cli_options *o, int threaded, int have_io, char *err, size_t errlen)
+{
+    if (o->action != CLI_RUN) return 0;
+    if (o->async_ckpt && !threaded)
+        return cli_error(err, errlen,
+                         "--async-checkpoint needs threads (one writes while the others "
+                         "compute): use scalekit-omp or scalekit-hybrid");
+    if (cli_wants_io(o) && !have_io)
+        return cli_error(err, errlen,
+                         "this driver was built without HDF5 (the build found no serial HDF5; "
+                         "install libhdf5-dev and rebuild), so %s cannot run here",
+                         o->image        ? "--image"
+                         : o->ckpt_every ? "--checkpoint-every"
+                         : o->restart    ? "--restart"
+                                         : o->kern->name);
+    return 0;
+}
+
+int cli_apply_ranks(cli_options *o, int nranks, char *err, size_t errlen)
+{
+    if (o->action != CLI_RUN || o->size_per_rank == 0) return 0;
+    if (o->size_per_rank > INT64_MAX / nranks)
+        return cli_error(err, errlen, "--size-per-rank %s times %d ranks overflows", o->size_text,
+                         nranks);
+    o->params.size[0] = o->size_per_rank * nranks;
+    snprintf(o->size_text + strlen(o->size_text), sizeof o->size_text - strlen(o->size_text),
+             "/rank");
+    return kernel_params_check(o->kern, &o->params, err, errlen);
 }
 
 static int cli_finish(cli_options *o, char *err, size_t errlen)
@@ -365,7 +542,13 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
     if (o->action != CLI_RUN) return 0;
     if (k == NULL)
         return cli_error(err, errlen, "missing --kernel NAME (try --list for the kernels)");
-    if (cli_apply_size(o, err, errlen) != 0) return -1;
+    if (o->size_per_rank > 0) {
+        if (o->size_given)
+            return cli_error(err, errlen, "give --size or --size-per-rank, not both");
+        o->params.size[0] = o->size_per_rank;
+    } else if (cli_apply_size(o, err, errlen) != 0) {
+        return -1;
+    }
     kernel_params_fill(k, &o->params);
     if (kernel_params_check(k, &o->params, err, errlen) != 0) return -1;
     if (!o->schedule_given) o->schedule.kind = k->uneven ? PAR_DYNAMIC : PAR_STATIC;
@@ -373,7 +556,8 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
     if (o->decomp == DECOMP_CYCLIC && k->dims != 1)
         return cli_error(err, errlen, "--decomp cyclic needs a 1-D kernel; %s is 2-D (block only)",
                          k->name);
-    return 0;
+    if (cli_finish_io(o, err, errlen) != 0) return -1;
+    return o->weak_workers > 0 ? cli_weak_size(o, err, errlen) : 0;
 }
 
 /* 1 if name is an option that takes a value (asks cli_take, on a copy). */
@@ -490,7 +674,25 @@ void cli_print_help(const char *prog)
         "                     was created for a run that ends without a record\n"
         "  --layout           print host, rank, pid, thread and CPU core of every thread\n"
         "                     and warn when threads share a core\n"
+        "\n"
+        "I/O through HDF5 (one shared file per output; see README \"I/O\"):\n"
+        "  --image FILE       write the kernel's image to FILE (mandelbrot)\n"
+        "  --checkpoint-every K  write the state every K iterations (stencil) into\n"
+        "                     --checkpoint-dir DIR as DIR/ckpt-ITERATION.h5, atomically\n"
+        "  --checkpoint-keep N   keep the newest N checkpoints (default 2)\n"
+        "  --restart DIR|FILE resume from a checkpoint (a directory: its newest valid\n"
+        "                     one); any driver and rank count; --iters stays the total\n"
+        "  --async-checkpoint one thread writes the previous checkpoint while the others\n"
+        "                     keep iterating (scalekit-omp and -hybrid)\n"
+        "  --io-mode collective | independent   MPI-IO transfers (default collective)\n"
+        "  --io-layout contiguous | chunked     dataset layout (default contiguous)\n"
+        "  --size-per-rank SIZE  iobench: SIZE bytes per rank (weak scaling) instead of\n"
+        "                     --size (total bytes, strong scaling)\n"
+        "  --io-dir DIR       iobench: directory of its scratch file (default .)\n"
+        "\n"
         "  --list             list kernels, their sizes and presets\n"
+        "  --weak-size P      print the size that keeps the work per worker of --size\n"
+        "                     constant on P workers (the kernel's weak-scaling rule), exit\n"
         "  --help, --version\n"
         "\n"
         "Give each option once. A run the kernel expects to take more than %d minutes\n"
@@ -506,6 +708,7 @@ void cli_print_help(const char *prog)
 
 void cli_print_kernels(void)
 {
+    char rule[80];
     for (size_t i = 0; kernel_at(i) != NULL; i++) {
         const kernel *k = kernel_at(i);
         printf("%s\n    %s\n    --size   %s\n    --iters  %s (default %lld)\n    presets ", k->name,
@@ -517,6 +720,7 @@ void cli_print_kernels(void)
         }
         printf("\n    rate in %s%s\n", k->rate_unit,
                k->uneven ? "; uneven cost per item (dynamic schedule, cyclic decomp)" : "");
+        printf("    weak scaling on p workers: %s\n", kernel_weak_rule(k, rule, sizeof rule));
     }
 }
 
@@ -551,4 +755,11 @@ int cli_check_threads(const char *value, long cpus, char *err, size_t errlen)
                          "online, %ld CPU(s))",
                          q, (long long)limit, CLI_THREADS_PER_CPU, cpus > 0 ? cpus : 1L);
     return 0;
+}
+
+void cli_print_size(const cli_options *o)
+{
+    for (int d = 0; d < o->kern->size_dims; d++)
+        printf("%s%lld", d ? "x" : "", (long long)o->params.size[d]);
+    printf("\n");
 }

@@ -29,7 +29,7 @@ enum {
     CLI_LONG_RUN_SECONDS = 300 /* expected wall time beyond which a run starts with a warning */
 };
 
-typedef enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST } cli_action;
+typedef enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST, CLI_WEAK_SIZE } cli_action;
 
 typedef struct cli_options {
     cli_action action;
@@ -44,11 +44,39 @@ typedef struct cli_options {
     int decomp_given;
     const char *output; /* NULL: no results file */
     int layout;
+    int64_t weak_workers; /* --weak-size P: params become the size for P workers, action
+                             CLI_WEAK_SIZE (print it, run nothing); 0 when not given */
+    /* I/O through HDF5 (io/); NULL / 0 when not asked for. */
+    const char *image;    /* --image FILE */
+    int64_t ckpt_every;   /* --checkpoint-every K */
+    const char *ckpt_dir; /* --checkpoint-dir DIR */
+    int64_t ckpt_keep;    /* --checkpoint-keep N (default 2) */
+    int ckpt_keep_given;
+    const char *restart; /* --restart DIR|FILE */
+    int io_independent;  /* --io-mode independent (default collective) */
+    int io_chunked;      /* --io-layout chunked (default contiguous) */
+    int io_mode_given, io_layout_given;
+    int async_ckpt;        /* --async-checkpoint */
+    int64_t size_per_rank; /* --size-per-rank SIZE (weak scaling), 0 = off */
+    int size_given;
+    const char *io_dir; /* --io-dir DIR (iobench's scratch file; default .) */
 } cli_options;
 
 /* Parse argv into o. Returns 0, or -1 with a message for the user in err
  * (one sentence that says what to do; no "scalekit:" prefix). */
 int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen);
+
+/* 1 when the options ask for HDF5 I/O (an output, a restart, or a kernel
+ * whose work is I/O). */
+int cli_wants_io(const cli_options *o);
+
+/* Checks that depend on the driver: --async-checkpoint needs threads, I/O
+ * needs a build with HDF5. Pure, like cli_parse: 0 or -1 with a message. */
+int cli_check_driver(const cli_options *o, int threaded, int have_io, char *err, size_t errlen);
+
+/* --size-per-rank: turn the per-rank size into the total for nranks ranks
+ * and check it again. Pure: 0 or -1 with a message. */
+int cli_apply_ranks(cli_options *o, int nranks, char *err, size_t errlen);
 
 /* Parse a count: decimal digits with an optional k/M/G/T suffix (x1000) or
  * Ki/Mi/Gi/Ti (x1024), or scientific notation like 1e6 that is a whole
@@ -74,6 +102,8 @@ int cli_check_threads(const char *value, long cpus, char *err, size_t errlen);
 void cli_print_help(const char *prog);
 /* Print kernels with their sizes and presets. */
 void cli_print_kernels(void);
+/* Print o->params' size numbers as one line "N[xN[xN]]" (for --weak-size). */
+void cli_print_size(const cli_options *o);
 
 const char *cli_schedule_name(const par_schedule *s, char *buf, size_t n);
 

@@ -23,19 +23,15 @@
 #include "par.h"
 #include "record.h"
 #include "run.h"
+#include "runio.h"
+#include "h5io.h"
 #include "version.h"
-
-static const char *main_model(void)
-{
-    static const char *const names[2][2] = {{"seq", "omp"}, {"mpi", "hybrid"}};
-    return names[comm_is_mpi()][par_is_threaded()];
-}
 
 /* "scalekit-MODEL", the prefix of every message. */
 static const char *main_program(void)
 {
     static char name[32];
-    snprintf(name, sizeof name, "scalekit-%s", main_model());
+    snprintf(name, sizeof name, "scalekit-%s", run_model());
     return name;
 }
 
@@ -47,10 +43,12 @@ static int main_info(const cli_options *o, const char *prog)
         cli_print_help(prog);
     else if (o->action == CLI_LIST)
         cli_print_kernels();
+    else if (o->action == CLI_WEAK_SIZE)
+        cli_print_size(o);
     else
-        printf("scalekit-%s %s (record schema %d, git %s, %s, MPI: %s, OpenMP: %s)\n", main_model(),
-               SCALEKIT_VERSION, SCALEKIT_SCHEMA, SCALEKIT_GIT_COMMIT, SCALEKIT_COMPILER,
-               comm_library(), par_version());
+        printf("scalekit-%s %s (record schema %d, git %s, %s, MPI: %s, OpenMP: %s, HDF5: %s)\n",
+               run_model(), SCALEKIT_VERSION, SCALEKIT_SCHEMA, SCALEKIT_GIT_COMMIT,
+               SCALEKIT_COMPILER, comm_library(), par_version(), io_library());
     return CLI_EXIT_OK;
 }
 
@@ -74,7 +72,9 @@ static int main_agree(int ok, const char *err)
 static int main_check_input(int argc, char **argv, cli_options *o)
 {
     char err[512] = "";
-    int ok = cli_parse(argc, argv, o, err, sizeof err) == 0;
+    int ok = cli_parse(argc, argv, o, err, sizeof err) == 0 &&
+             cli_check_driver(o, par_is_threaded(), io_available(), err, sizeof err) == 0 &&
+             cli_apply_ranks(o, comm_size(), err, sizeof err) == 0;
     if (ok && o->action == CLI_RUN && par_is_threaded())
         ok = cli_check_threads(getenv("OMP_NUM_THREADS"), sysconf(_SC_NPROCESSORS_ONLN), err,
                                sizeof err) == 0;
@@ -90,6 +90,21 @@ static int main_open_output(const cli_options *o, jsonl_file *out)
     if (o->output == NULL) return CLI_EXIT_OK;
     if (comm_rank() == 0 && jsonl_open(out, o->output, err, sizeof err) != 0) {
         msg_print("--output %s: %s", msg_quote(o->output, path, sizeof path), err);
+        ok = 0;
+    }
+    comm_bcast(&ok, sizeof ok);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+/* Collective: rank 0 checks the paths the I/O options name (creating
+ * --checkpoint-dir) before any work. */
+static int main_check_io(const cli_options *o)
+{
+    int ok = 1;
+    char err[512];
+    if (!cli_wants_io(o)) return CLI_EXIT_OK;
+    if (comm_rank() == 0 && runio_check_paths(o, err, sizeof err) != 0) {
+        msg_print("%s", err);
         ok = 0;
     }
     comm_bcast(&ok, sizeof ok);
@@ -140,7 +155,7 @@ static int main_run(const cli_options *o, jsonl_file *out, int argc, char **argv
     layout_table layout = {0};
     run_report report;
     int rc;
-    record_gather(&ctx, main_model(), argc, argv);
+    record_gather(&ctx, run_model(), argc, argv);
     ctx.results = o->output != NULL ? out : NULL;
     ctx.oversubscribed =
         layout_oversubscribed(ctx.oversubscribed_msg, sizeof ctx.oversubscribed_msg);
@@ -174,9 +189,11 @@ int main(int argc, char **argv)
     int rc;
     msg_set_program(main_program());
     comm_init(&argc, &argv, par_is_threaded());
+    io_init(); /* this thread, and only it, calls HDF5 */
     rc = main_check_input(argc, argv, &o);
     if (rc == CLI_EXIT_OK && o.action != CLI_RUN) return comm_finalize(main_info(&o, prog));
     if (rc == CLI_EXIT_OK) rc = main_open_output(&o, &out);
+    if (rc == CLI_EXIT_OK) rc = main_check_io(&o);
     if (rc == CLI_EXIT_OK) rc = main_run(&o, &out, argc, argv);
     jsonl_close(&out, 1);
     return comm_finalize(rc);

@@ -6,10 +6,12 @@
  * Invariant: per-thread partial results live on each thread's stack and are
  * combined under a critical section, so no two threads write the same memory.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "par.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -72,6 +74,54 @@ void par_for(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx, k
 #pragma omp critical(par_combine)
         kernel_result_combine(out, &part);
     }
+}
+
+static double par_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void par_for_overlap(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx,
+                     kernel_result *out, par_task_fn task, void *task_ctx, par_overlap *ov)
+{
+    double start = par_now(), task_end = start, others_end = start;
+    int team = 1;
+    memset(out, 0, sizeof *out);
+#ifdef _OPENMP
+    omp_set_schedule(omp_sched_dynamic, s->kind == PAR_DYNAMIC && s->chunk > 0 ? (int)s->chunk : 1);
+#else
+    (void)s;
+#endif
+#pragma omp parallel
+    {
+        kernel_result part;
+        int me = 0;
+        memset(&part, 0, sizeof part);
+#ifdef _OPENMP
+        me = omp_get_thread_num();
+#pragma omp single nowait
+        team = omp_get_num_threads();
+#endif
+        if (me == 0 && task != NULL) {
+            task(task_ctx);
+            task_end = par_now();
+        }
+#pragma omp for schedule(runtime) nowait
+        for (int64_t i = 0; i < nitems; i++)
+            fn(ctx, i, &part);
+        if (me != 0) {
+            double done = par_now();
+#pragma omp critical(par_overlap_end)
+            others_end = done > others_end ? done : others_end;
+        }
+#pragma omp critical(par_combine)
+        kernel_result_combine(out, &part);
+    }
+    ov->task_s = task_end - start;
+    ov->hidden_s =
+        team > 1 ? (ov->task_s < others_end - start ? ov->task_s : others_end - start) : 0.0;
 }
 
 void par_team(par_team_fn fn, void *ctx)

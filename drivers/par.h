@@ -40,6 +40,23 @@ typedef void (*par_item_fn)(void *ctx, int64_t item, kernel_result *part);
  * per-thread partials into *out (which is zeroed first). */
 void par_for(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx, kernel_result *out);
 
+/* Work the master thread does beside a loop (see par_for_overlap). */
+typedef void (*par_task_fn)(void *ctx);
+
+/* Seconds the master's task took and the part of them during which other
+ * threads were still working on items (hidden behind their work). */
+typedef struct par_overlap {
+    double task_s, hidden_s;
+} par_overlap;
+
+/* Like par_for, but the master thread (the caller, so the task may call MPI
+ * and HDF5) first runs task(task_ctx) while the other threads start on the
+ * items; items are then handed out dynamically (CHUNK from s when it is
+ * dynamic, else 1) so the master joins late without unbalancing the loop.
+ * task may be NULL. With one thread nothing overlaps (hidden_s = 0). */
+void par_for_overlap(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx,
+                     kernel_result *out, par_task_fn task, void *task_ctx, par_overlap *ov);
+
 /* Run fn(ctx, thread, nthreads) once on every thread of a team. */
 typedef void (*par_team_fn)(void *ctx, int thread, int nthreads);
 void par_team(par_team_fn fn, void *ctx);

@@ -72,6 +72,31 @@ static void record_size_text(const cli_options *o, char *buf, size_t n)
                                 (long long)o->params.size[d]);
 }
 
+/* MiB/s as text, "-" when nothing moved. */
+static const char *record_mib_s(double v, char *buf, size_t n)
+{
+    if (v == v)
+        snprintf(buf, n, "%.1f MiB/s", v);
+    else
+        snprintf(buf, n, "-");
+    return buf;
+}
+
+static void record_print_io(const io_summary *s)
+{
+    char w[40], rd[40];
+    printf("  io/rep     write %.3f MiB in %.4f s (%s), read %.3f MiB in %.4f s (%s)\n",
+           s->bytes_written / 1048576.0, s->write_s, record_mib_s(s->write_mib_s, w, sizeof w),
+           s->bytes_read / 1048576.0, s->read_s, record_mib_s(s->read_mib_s, rd, sizeof rd));
+    printf("  io         %s %s, collective %s%s%s, I/O share of run time %.1f%%\n",
+           s->mode == IO_COLLECTIVE ? "collective" : "independent",
+           s->layout == IO_CHUNKED ? "chunked" : "contiguous", s->collective ? "yes" : "no",
+           s->collective ? "" : ": ", s->collective ? "" : s->cause, 100.0 * s->share);
+    if (s->async)
+        printf("  io async   %.4f s of I/O per rep on the master thread, %.4f s of it hidden\n",
+               s->task_s, s->hidden_s);
+}
+
 void record_print_summary(const cli_options *o, const record_context *ctx, const run_report *r)
 {
     const harness_stats *t = &r->timing.time;
@@ -93,6 +118,7 @@ void record_print_summary(const cli_options *o, const record_context *ctx, const
            r->items_max);
     printf("  result     %s: %s  [%s: %s]\n", v->value_name ? v->value_name : "value", v->got,
            v->ok ? "verified" : "VERIFICATION FAILED", v->method);
+    if (r->io.active) record_print_io(&r->io);
     if (!v->ok) printf("  expected   %s\n  got        %s\n", v->expected, v->got);
     fflush(stdout);
 }
@@ -202,6 +228,105 @@ static void record_provenance(json *j, const record_context *ctx)
     json_object_end(j);
 }
 
+/* An environment variable as a whole number, or null when unset or not one. */
+static void record_env_int(json *j, const char *key, const char *name)
+{
+    const char *text = getenv(name);
+    char *end = NULL;
+    long long v = text != NULL ? strtoll(text, &end, 10) : 0;
+    if (text == NULL || end == text || *end != '\0')
+        json_null(j, key);
+    else
+        json_int(j, key, v);
+}
+
+/* The first variable of the pair that is set (a step's value, else the job's). */
+static const char *record_env_first(const char *step, const char *job)
+{
+    return getenv(step) != NULL ? step : job;
+}
+
+/* Tasks per node as one number: SLURM_NTASKS_PER_NODE when given, else a
+ * uniform SLURM_*TASKS_PER_NODE ("4" or "4(x2)"); null when nodes differ. */
+static void record_slurm_tasks_per_node(json *j)
+{
+    const char *text =
+        getenv(record_env_first("SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE"));
+    char *end = NULL;
+    long long v = text != NULL ? strtoll(text, &end, 10) : 0;
+    if (getenv("SLURM_NTASKS_PER_NODE") != NULL)
+        record_env_int(j, "ntasks_per_node", "SLURM_NTASKS_PER_NODE");
+    else if (text != NULL && end != text && (*end == '\0' || (*end == '(' && !strchr(end, ','))))
+        json_int(j, "ntasks_per_node", v);
+    else
+        json_null(j, "ntasks_per_node");
+}
+
+/* The Slurm context of the run (null outside a Slurm job), from rank 0's
+ * SLURM_* environment: step values where srun set them, else the job's. */
+static void record_slurm(json *j)
+{
+    if (getenv("SLURM_JOB_ID") == NULL) {
+        json_null(j, "slurm");
+        return;
+    }
+    json_object_begin(j, "slurm");
+    record_env_int(j, "job_id", "SLURM_JOB_ID");
+    record_env_int(j, "step_id", "SLURM_STEP_ID");
+    record_env_int(j, "array_task_id", "SLURM_ARRAY_TASK_ID");
+    record_env_int(j, "nodes", record_env_first("SLURM_STEP_NUM_NODES", "SLURM_JOB_NUM_NODES"));
+    json_string(j, "nodelist",
+                getenv(record_env_first("SLURM_STEP_NODELIST", "SLURM_JOB_NODELIST")));
+    record_env_int(j, "ntasks", record_env_first("SLURM_STEP_NUM_TASKS", "SLURM_NTASKS"));
+    record_slurm_tasks_per_node(j);
+    record_env_int(j, "cpus_per_task", "SLURM_CPUS_PER_TASK");
+    json_string(j, "partition", getenv("SLURM_JOB_PARTITION"));
+    json_string(j, "cluster", getenv("SLURM_CLUSTER_NAME"));
+    json_object_end(j);
+}
+
+/* The `io` object (README "Result records"); times are per repetition. */
+static void record_io(json *j, const io_summary *s)
+{
+    json_object_begin(j, "io");
+    json_int(j, "bytes", (int64_t)(s->bytes_written + 0.5));
+    json_int(j, "bytes_read", (int64_t)(s->bytes_read + 0.5));
+    json_string(j, "mode", s->mode == IO_COLLECTIVE ? "collective" : "independent");
+    json_string(j, "layout", s->layout == IO_CHUNKED ? "chunked" : "contiguous");
+    json_bool(j, "collective", s->collective);
+    json_string(j, "no_collective_cause", s->collective ? NULL : s->cause);
+    json_double(j, "write_mib_s", s->write_mib_s);
+    json_double(j, "read_mib_s", s->read_mib_s);
+    json_double(j, "write_s", s->write_s);
+    json_double(j, "read_s", s->read_s);
+    json_double(j, "share", s->share);
+    json_object_begin(j, "phases");
+    for (int p = 0; p < IO_PHASES; p++)
+        json_double(j, io_phase_names[p], s->phase_s[p]);
+    json_object_end(j);
+    json_int(j, "files_written", s->files_written);
+    json_int(j, "files_read", s->files_read);
+    json_string(j, "library", io_library());
+    json_string(j, "read_cache", s->cache < 0 ? NULL : s->cache ? "dropped" : "kept");
+    if (s->async) {
+        json_object_begin(j, "async");
+        json_double(j, "io_s", s->task_s);
+        json_double(j, "hidden_s", s->hidden_s);
+        json_object_end(j);
+    } else {
+        json_null(j, "async");
+    }
+    if (s->restart_file[0] != '\0') {
+        json_object_begin(j, "restart");
+        json_string(j, "file", s->restart_file);
+        json_int(j, "iteration", s->restart_iteration);
+        json_object_end(j);
+    } else {
+        json_null(j, "restart");
+    }
+    json_object_end(j);
+}
+
 static void record_layout(json *j, const layout_table *t)
 {
     json_array_begin(j, "layout");
@@ -240,7 +365,9 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
     record_timing(&j, o, r);
     record_result(&j, r);
     record_provenance(&j, ctx);
+    record_slurm(&j);
     if (ctx->layout != NULL) record_layout(&j, ctx->layout);
+    if (r->io.active) record_io(&j, &r->io);
     json_object_end(&j);
     if (!json_ok(&j)) {
         msg_print("out of memory building the result record; nothing written");

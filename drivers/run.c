@@ -17,6 +17,7 @@
 #include "halo.h"
 #include "msg.h"
 #include "par.h"
+#include "runio.h"
 
 typedef struct run_ctx {
     const cli_options *opt;
@@ -31,6 +32,7 @@ typedef struct run_ctx {
     int initialised;        /* init() has run (kernels with init_once skip it later) */
     kernel_result local;    /* this rank's result of the last iteration */
     kernel_result combined; /* the last run's result over all ranks */
+    runio io;               /* images, checkpoints, restarts, iobench */
 } run_ctx;
 
 /* Combine a rank's result over all ranks (the kernel_result rules), in one
@@ -85,9 +87,8 @@ static void run_item_finish(void *ctx, int64_t i, kernel_result *part)
 }
 
 /* Initialisation uses a static schedule so pages are first touched by the
- * thread that will (under a static schedule) work on them. Kernels that
- * declare init_once are initialised before the first run only. */
-static void run_prepare(void *ctx)
+ * thread that will (under a static schedule) work on them. */
+static void run_init_state(void *ctx)
 {
     run_ctx *c = ctx;
     par_schedule st = {PAR_STATIC, 0};
@@ -97,27 +98,55 @@ static void run_prepare(void *ctx)
     c->initialised = 1;
 }
 
-/* One timed run. Compute time excludes halo exchanges and the combine; a
- * kernel without a halo needs no clock reading of its own before the
- * combine (start is the harness's), which keeps the per-repetition floor at
- * one reduction plus three clock readings. */
+static void run_prepare(void *ctx)
+{
+    run_ctx *c = ctx;
+    run_init_state(c);
+    runio_prepare(&c->io); /* a restarted run reads its checkpoint back */
+}
+
+/* One iteration's work() over all items, whose computing began at t0; with
+ * an asynchronous checkpoint in flight the master thread writes its next
+ * step meanwhile. Returns the seconds of computing (I/O the other threads
+ * did not hide left out). */
+static double run_sweep(run_ctx *c, double t0)
+{
+    par_task_fn task = runio_task(&c->io);
+    par_overlap ov;
+    if (task == NULL) {
+        par_for(c->nitems, &c->opt->schedule, run_item_work, c, &c->local);
+    } else {
+        par_for_overlap(c->nitems, &c->opt->schedule, run_item_work, c, &c->local, task, &c->io,
+                        &ov);
+        runio_overlap(&c->io, &ov);
+        t0 += ov.task_s - ov.hidden_s;
+    }
+    if (c->k->iteration_end != NULL) c->k->iteration_end(c->state);
+    return harness_now() - t0;
+}
+
+/* One timed run; start is the harness's clock reading. Compute time leaves
+ * out halo exchanges, I/O and the combine. Without a halo or I/O nothing but
+ * computing happens between sweeps, so each sweep begins where the last
+ * ended and the first at start: one clock reading per sweep, which keeps
+ * the per-repetition floor at one reduction plus three readings. */
 static double run_once(void *ctx, double start)
 {
     run_ctx *c = ctx;
-    int halo = c->k->dims == 2 && c->k->halo > 0;
-    double compute = 0.0;
-    for (int64_t it = 0; it < c->opt->params.iters; it++) {
-        double t0 = start;
+    int halo = c->k->dims == 2 && c->k->halo > 0, chain = !halo && !c->io.active;
+    double compute = 0.0, t = start;
+    for (int64_t it = runio_run_begin(&c->io); it < c->opt->params.iters; it++) {
         if (halo) {
             c->k->field(c->state, &c->field);
             comm_halo_exchange(&c->halo);
-            t0 = harness_now();
         }
-        par_for(c->nitems, &c->opt->schedule, run_item_work, c, &c->local);
-        if (c->k->iteration_end != NULL) c->k->iteration_end(c->state);
-        if (halo) compute += harness_now() - t0;
+        runio_before_work(&c->io, it);
+        double t0 = chain ? t : harness_now(), s = run_sweep(c, t0);
+        compute += s;
+        t = t0 + s;
+        runio_after_iteration(&c->io, it + 1);
     }
-    if (!halo) compute = harness_now() - start;
+    runio_run_end(&c->io);
     /* Combining the answer over ranks is part of the computation's cost. */
     if (c->k->finish == NULL) run_combine(c, &c->local, &c->combined);
     return compute;
@@ -208,6 +237,7 @@ static void run_setup_state(run_ctx *c)
                       c->k->name);
         comm_abort(1, NULL);
     }
+    runio_bind(&c->io, c->state);
     if (c->k->dims == 2 && c->k->halo > 0) {
         SK_CHECK(c->k->field != NULL, "a kernel with a halo must provide field()");
         c->k->field(c->state, &c->field);
@@ -283,6 +313,8 @@ static void run_verify(run_ctx *c, run_report *rep)
     }
     *r = c->combined;
     memset(&rep->verdict, 0, sizeof rep->verdict);
+    kernel_params done = c->opt->params; /* a restarted run does fewer iterations */
+    done.iters -= c->io.start;
     if (comm_rank() == 0) {
         run_corrupt(r, s);
         if (s != NULL)
@@ -291,7 +323,13 @@ static void run_verify(run_ctx *c, run_report *rep)
             c->k->verify(&c->opt->params, r, &rep->verdict);
     }
     comm_bcast(&rep->verdict.ok, sizeof rep->verdict.ok);
-    rep->work_units = c->k->work_units(&c->opt->params, r);
+    rep->work_units = c->k->work_units(&done, r);
+}
+
+const char *run_model(void)
+{
+    static const char *const names[2][2] = {{"seq", "omp"}, {"mpi", "hybrid"}};
+    return names[comm_is_mpi()][par_is_threaded()];
 }
 
 int run_kernel(const cli_options *o, run_report *rep)
@@ -308,11 +346,17 @@ int run_kernel(const cli_options *o, run_report *rep)
     rep->items_min = rep->items_max = (double)c.nitems;
     comm_min_double(&rep->items_min, 1);
     comm_max_double(&rep->items_max, 1);
+    runio_setup(&c.io, o, rep->decomp, run_model());
     run_setup_state(&c);
-    harness_run(o->warmup, o->reps, run_prepare, run_once, &c, &rep->timing);
-    run_verify(&c, rep);
+    if (o->restart != NULL) rc = runio_restart(&c.io, run_init_state, &c);
+    if (rc == CLI_EXIT_OK) {
+        harness_run(o->warmup, o->reps, run_prepare, run_once, &c, &rep->timing);
+        run_verify(&c, rep);
+        runio_summarize(&c.io, &rep->timing, &rep->io);
+    }
+    runio_free(&c.io);
     if (c.k->destroy != NULL) c.k->destroy(c.state);
-    return CLI_EXIT_OK;
+    return rc;
 }
 
 void run_report_free(run_report *rep)

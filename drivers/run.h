@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "harness.h"
+#include "iolog.h"
 #include "kernel.h"
 
 typedef struct run_report {
@@ -22,14 +23,19 @@ typedef struct run_report {
     double items_min, items_max; /* work items per rank, over ranks (0: idle) */
     int pdims[2];                /* rank grid (2-D kernels), else {size, 1} */
     char decomp[32];             /* as recorded, e.g. "cyclic,1" or "2x1 tiles" */
+    io_summary io;               /* I/O phases (io.active = 0 for runs without I/O) */
 } run_report;
 
 /* Collective. Returns CLI_EXIT_OK when the run completed (verified or not:
  * see report->verdict.ok), CLI_EXIT_USAGE when the problem does not fit (too
  * little memory, too few rows for the rank grid), with the message printed
- * by rank 0. Fatal errors end all ranks through comm_fail(). */
+ * by rank 0, CLI_EXIT_FAIL when --restart found no valid checkpoint (every
+ * rank returns it). Fatal errors end all ranks through comm_fail(). */
 int run_kernel(const cli_options *o, run_report *report);
 
 void run_report_free(run_report *report);
+
+/* The model these executables were linked as: seq, omp, mpi or hybrid. */
+const char *run_model(void);
 
 #endif

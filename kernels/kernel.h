@@ -34,6 +34,7 @@
 
 enum { KERNEL_SIZE_DIMS = 3, KERNEL_COUNTS = 4, KERNEL_SUMS = 4, KERNEL_MAXES = 2 };
 enum { KERNEL_PRESET_SMALL, KERNEL_PRESET_MEDIUM, KERNEL_PRESET_LARGE, KERNEL_PRESETS };
+enum { KERNEL_WEAK_FIXED = -1 }; /* kernel.weak_axes: the size is per worker already */
 
 /* What the user asked for: size numbers (unused trailing ones are 0 before
  * kernel_params_fill() and the kernel's defaults after) and iterations. */
@@ -94,6 +95,15 @@ typedef enum kernel_type {
 
 enum { KERNEL_MAX_OUTPUTS = 4, KERNEL_MAX_SAMPLES = 256 };
 
+/* What the runner does with an output through io/ (HDF5), kernel_output.use. */
+enum {
+    KERNEL_OUT_IMAGE = 1,    /* --image FILE writes it at the end of every run */
+    KERNEL_OUT_STATE = 2,    /* the whole state between iterations: --checkpoint-every writes
+                                it, --restart reads it back after init() and resumes */
+    KERNEL_OUT_ROUNDTRIP = 4 /* before every iteration's work() the runner writes it to a
+                                scratch file and reads it back into read_into */
+};
+
 /* An array a kernel computes, described so that a driver can move it without
  * knowing the kernel: reduce and sample it for verification (drivers/run.c),
  * or write it to a file. The global array is extent[0] rows x extent[1] cols
@@ -114,6 +124,12 @@ typedef struct kernel_output {
     int halo;
     int64_t row0, col0;
     const int64_t *row_global; /* NULL: local row r is global row row0 + r */
+    /* For io/: KERNEL_OUT_* bits (0: none). A STATE output must hold all
+     * that iterations change, so init() then reading it back resumes the run
+     * bit for bit; STATE and ROUNDTRIP outputs are asked for again between
+     * iterations (grids swap). Global rows must increase with local rows. */
+    unsigned use;
+    void *read_into; /* ROUNDTRIP: where data read back goes, laid out as data */
 } kernel_output;
 
 /* What the runner learns about a kernel's verify output (a 1-D integer
@@ -214,6 +230,20 @@ typedef struct kernel {
     int64_t (*verify_sample)(const kernel_params *p, int64_t *index, int64_t max);
     void (*verify_sampled)(const kernel_params *p, const kernel_result *r, const kernel_sampled *s,
                            kernel_verdict *v);
+    /* Weak scaling (sweeps; `--weak-size P` prints the result): how the size
+     * grows with the number of workers p so that the work per worker stays
+     * constant. The first weak_axes size numbers each grow by p^(1/weak_axes),
+     * rounded to the nearest whole number (exact when p is a perfect power),
+     * e.g. 2 for a grid whose work is N*M. 0 means 1: size[0] grows by p,
+     * right for any kernel whose work is linear in its first size number.
+     * KERNEL_WEAK_FIXED: the size is already per worker (e.g. a message or
+     * per-rank I/O size) and stays as given. */
+    int weak_axes;
+    /* The KERNEL_OUT_* bits of the outputs outputs() describes, known
+     * without a state, so the command line can refuse --image,
+     * --checkpoint-every or --restart where there is nothing to write (the
+     * unit tests check it against outputs()). 0 for kernels without I/O. */
+    unsigned output_uses;
     /* 1 if work() never changes anything a later run depends on (triad
      * overwrites a from b and c and never writes b or c): the drivers then
      * call init() before the first run only, not before every run. 0 (the
@@ -231,6 +261,10 @@ typedef struct kernel {
 const kernel *kernel_find(const char *name);
 const kernel *kernel_at(size_t i); /* NULL past the end */
 extern const char *const kernel_preset_names[KERNEL_PRESETS];
+
+/* The first of state's outputs whose use has a bit of `use`, into o: 0, or
+ * -1 when there is none. */
+int kernel_output_with(const kernel *k, void *state, unsigned use, kernel_output *o);
 
 /* Fill omitted size numbers from the kernel's defaults. */
 void kernel_params_fill(const kernel *k, kernel_params *p);
@@ -271,5 +305,15 @@ int kernel_sampled_exact(const kernel_sampled *s, const char *noun, const kernel
 /* Validate filled params: every size number and iters must be >= 1, then
  * the kernel's own check(). 0, or -1 with a message "NAME: ..." in err. */
 int kernel_params_check(const kernel *k, const kernel_params *p, char *err, size_t errlen);
+
+/* Weak scaling: the params for p >= 1 workers from filled params `one` sized
+ * for one worker, by the kernel's weak_axes rule (iters unchanged). 0, or -1
+ * with a message "NAME: ..." in err when a grown number overflows. The result
+ * still needs kernel_params_check(). */
+int kernel_weak_params(const kernel *k, const kernel_params *one, int64_t p, kernel_params *out,
+                       char *err, size_t errlen);
+
+/* The weak_axes rule in words for --list, e.g. "size number 1 x p". */
+const char *kernel_weak_rule(const kernel *k, char *buf, size_t n);
 
 #endif

@@ -298,7 +298,8 @@ static int mandel_outputs(void *state, kernel_output *out)
                              .rows = s->nlocal,
                              .cols = s->w,
                              .ld = s->w,
-                             .row_global = s->row_global};
+                             .row_global = s->row_global,
+                             .use = KERNEL_OUT_IMAGE};
     return 2;
 }
 
@@ -412,5 +413,7 @@ const kernel kernel_mandelbrot = {
     .verify_output = "row_iterations",
     .verify_sample = mandel_sample,
     .verify_sampled = mandel_verify,
+    .weak_axes = 2, /* work ~ W*H pixels: both sides grow by sqrt(p) */
+    .output_uses = KERNEL_OUT_IMAGE,
     .result_counts = 1, /* count[0] only */
 };

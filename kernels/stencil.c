@@ -247,7 +247,9 @@ static void stencil_field(void *state, kernel_field *f)
     f->halo = 1;
 }
 
-/* The current grid as output "u" (same memory as stencil_field()). */
+/* The current grid as output "u" (same memory as stencil_field()): the
+ * whole state, so --checkpoint-every writes it and --restart reads it back
+ * into grid[cur] after init() has set the boundary cells of both grids. */
 static int stencil_outputs(void *state, kernel_output *out)
 {
     const stencil_state *s = state;
@@ -261,7 +263,8 @@ static int stencil_outputs(void *state, kernel_output *out)
                              .ld = s->ld,
                              .halo = 1,
                              .row0 = s->lo0,
-                             .col0 = s->lo1};
+                             .col0 = s->lo1,
+                             .use = KERNEL_OUT_STATE};
     return 1;
 }
 
@@ -350,4 +353,6 @@ const kernel kernel_stencil = {
     .work_units = stencil_work_units,
     .est_seconds = stencil_est_seconds,
     .outputs = stencil_outputs,
+    .weak_axes = 2, /* work ~ N*M: both sides grow by sqrt(p) */
+    .output_uses = KERNEL_OUT_STATE,
 };

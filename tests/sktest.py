@@ -25,7 +25,7 @@ import time
 TIMEOUT = 120.0
 MODELS = ("seq", "omp", "mpi", "hybrid")
 MPI_MODELS = ("mpi", "hybrid")
-KERNELS = ("primes", "pi", "mandelbrot", "stencil", "triad")
+KERNELS = ("primes", "pi", "mandelbrot", "stencil", "triad", "iobench")
 
 # Stderr text that must never appear: crashes, sanitizer reports, aborts.
 CRASH_MARKERS = (

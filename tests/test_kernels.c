@@ -171,13 +171,14 @@ static int rejects(const kernel *k, kernel_params p, const char *needle)
 
 static void test_registry_table(void)
 {
-    static const char *const names[] = {"primes", "pi", "mandelbrot", "stencil", "triad"};
-    for (size_t i = 0; i < 5; i++) {
+    static const char *const names[] = {"primes",  "pi",    "mandelbrot",
+                                        "stencil", "triad", "iobench"};
+    for (size_t i = 0; i < 6; i++) {
         const kernel *k = kernel_at(i);
         CHECK(k != NULL && strcmp(k->name, names[i]) == 0);
         CHECK(kernel_find(names[i]) == k);
     }
-    CHECK(kernel_at(5) == NULL);
+    CHECK(kernel_at(6) == NULL);
     CHECK(kernel_find("nope") == NULL);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_SMALL], "small") == 0);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_MEDIUM], "medium") == 0);
@@ -195,6 +196,34 @@ static void test_registry_fill(void)
     CHECK(p.size[0] == 10 && p.size[1] == 10 && p.size[2] == 0 && p.iters == 100);
     p = params_make(kernel_find("primes"), 10, 0, 0, 0);
     CHECK(p.size[1] == 0 && p.size[2] == 0 && p.iters == 1);
+}
+
+/* output_uses is the union of the use bits outputs() describes (checked on
+ * a state that owns nothing, at the small preset); a STATE output needs
+ * init() to rebuild what it does not hold, a ROUNDTRIP one a place for the
+ * data read back. */
+static void test_registry_uses(const kernel *k)
+{
+    kernel_params p = {.iters = 0};
+    kernel_output o[KERNEL_MAX_OUTPUTS];
+    unsigned uses = 0;
+    int n = 0;
+    memcpy(p.size, k->presets[KERNEL_PRESET_SMALL], sizeof p.size);
+    kernel_params_fill(k, &p);
+    kernel_domain d = {.extent = {k->extent(&p, 0), k->extent(&p, 1)}};
+    void *st = k->create != NULL ? k->create(&p, &d) : NULL;
+    if (k->outputs != NULL && (st != NULL || k->create == NULL)) n = k->outputs(st, o);
+    for (int i = 0; i < n; i++) {
+        uses |= o[i].use;
+        CHECK(kernel_type_size(o[i].type) > 0 && (o[i].dims == 1 || o[i].dims == 2));
+        CHECK(!(o[i].use & KERNEL_OUT_STATE) || k->init != NULL);
+        CHECK(!(o[i].use & KERNEL_OUT_ROUNDTRIP) || o[i].read_into != NULL);
+    }
+    CHECK(uses == k->output_uses);
+    kernel_output found;
+    CHECK(k->output_uses == 0 || kernel_output_with(k, st, k->output_uses, &found) == 0);
+    CHECK(kernel_output_with(k, st, 0, &found) == -1);
+    if (k->destroy != NULL) k->destroy(st);
 }
 
 static void test_registry_kernel(const kernel *k)
@@ -243,6 +272,64 @@ static void test_registry_kernel(const kernel *k)
         bad.size[i] = -1;
         CHECK(rejects(k, bad, NULL));
     }
+    test_registry_uses(k);
+}
+
+/* The weak-scaling rule of a made-up kernel with weak_axes = axes over
+ * size_dims = 3 numbers {base, base, 7}, grown for p workers. */
+static kernel_params weak_grow(int axes, int64_t base, int64_t p, int *rc)
+{
+    kernel fake = {.name = "fake", .size_dims = 3, .weak_axes = axes};
+    kernel_params one = {.size = {base, base, 7}, .iters = 5}, out;
+    char err[200] = "";
+    *rc = kernel_weak_params(&fake, &one, p, &out, err, sizeof err);
+    if (*rc != 0) CHECK(strncmp(err, "fake: ", 6) == 0 && strchr(err, '\n') == NULL);
+    return out;
+}
+
+/* Kernels that omit weak_axes grow size[0] by p (exactly); 2 axes grow by
+ * sqrt(p) each, exact for perfect squares; KERNEL_WEAK_FIXED keeps the size;
+ * trailing numbers and iters never change; overflow is an error, not a wrap. */
+static void test_registry_weak(void)
+{
+    int rc;
+    kernel_params g = weak_grow(0, 1000, 6, &rc);
+    CHECK(rc == 0 && g.size[0] == 6000 && g.size[1] == 1000 && g.size[2] == 7 && g.iters == 5);
+    g = weak_grow(2, 1200, 4, &rc);
+    CHECK(rc == 0 && g.size[0] == 2400 && g.size[1] == 2400 && g.size[2] == 7);
+    g = weak_grow(2, 1200, 2, &rc);
+    CHECK(rc == 0 && g.size[0] == 1697 && g.size[1] == 1697); /* 1200*sqrt(2) = 1697.06 */
+    g = weak_grow(3, 100, 8, &rc);
+    CHECK(rc == 0 && g.size[0] == 200 && g.size[1] == 200 && g.size[2] == 14);
+    g = weak_grow(KERNEL_WEAK_FIXED, 1000, 64, &rc);
+    CHECK(rc == 0 && g.size[0] == 1000 && g.size[1] == 1000);
+    for (int axes = 0; axes <= 2; axes++) {
+        g = weak_grow(axes, 1000, 1, &rc);
+        CHECK(rc == 0 && g.size[0] == 1000 && g.size[1] == 1000);
+    }
+    weak_grow(0, INT64_MAX / 3, 4, &rc);
+    CHECK(rc == -1);
+    weak_grow(2, INT64_C(1) << 61, 9, &rc);
+    CHECK(rc == -1);
+    weak_grow(0, 10, 0, &rc);
+    CHECK(rc == -1);
+    /* Every registered kernel: the grown grid has p times the base work,
+     * up to rounding of each side. */
+    for (size_t i = 0; kernel_at(i) != NULL; i++) {
+        const kernel *k = kernel_at(i);
+        kernel_params one = params_make(k, 1000, 0, 0, 1), out;
+        char err[200], rule[80];
+        for (int64_t p = 1; p <= 64; p++) {
+            double base = 1, grown = 1;
+            CHECK(kernel_weak_params(k, &one, p, &out, err, sizeof err) == 0);
+            for (int d = 0; d < k->size_dims; d++) {
+                base *= (double)one.size[d];
+                grown *= (double)out.size[d];
+            }
+            CHECK(fabs(grown / base / (double)p - 1.0) < 2e-3);
+        }
+        CHECK(strlen(kernel_weak_rule(k, rule, sizeof rule)) > 0);
+    }
 }
 
 /* count and sum add, max keeps the larger (0 is neutral: max[] >= 0). */
@@ -261,6 +348,7 @@ static void test_registry(void)
     test_registry_table();
     test_registry_combine();
     test_registry_fill();
+    test_registry_weak();
     for (size_t i = 0; kernel_at(i) != NULL; i++)
         test_registry_kernel(kernel_at(i));
 }
@@ -893,6 +981,54 @@ static void test_triad(void)
     CHECK(!rejects(k, params_make(k, INT64_C(1) << 40, 0, 0, 1000), NULL));
 }
 
+/* ---- iobench ---------------------------------------------------------- */
+
+/* One domain of iobench at `bytes`: init, then `copy` = perfect I/O (the
+ * written array arrives in the read-back one), `flip` elements damaged;
+ * returns the verdict of one work() pass. */
+static int iobench_round(int64_t bytes, int copy, int64_t flip)
+{
+    const kernel *k = kernel_find("iobench");
+    kernel_params p = params_make(k, bytes, 0, 0, 1);
+    int64_t rows = k->extent(&p, 0), n = bytes / 8;
+    kernel_domain d = {.extent = {rows, 1}, .nlocal = rows};
+    kernel_span sp = {.global = 0, .local = 0, .count = rows};
+    void *st = k->create(&p, &d);
+    kernel_output o;
+    kernel_result r;
+    memset(&r, 0, sizeof r);
+    k->init(st, &sp);
+    CHECK(kernel_output_with(k, st, KERNEL_OUT_ROUNDTRIP, &o) == 0);
+    CHECK(o.rows == rows && o.extent[0] == rows && o.cols * rows == n && o.row_global[0] == 0);
+    if (copy) memcpy(o.read_into, o.data, (size_t)n * 8);
+    for (int64_t i = 0; i < flip && i < n; i++)
+        ((uint64_t *)o.read_into)[(i * 7919) % n] ^= 1;
+    k->work(st, &sp, &r);
+    int ok = verdict_of(k, &p, &r).ok;
+    memset(&r, 0, sizeof r);
+    k->work(st, &sp, &r); /* work() poisons what it checked: a second pass fails */
+    ok = ok && !verdict_of(k, &p, &r).ok && r.count[0] == (uint64_t)n;
+    k->destroy(st);
+    return ok;
+}
+
+static void test_iobench(void)
+{
+    const kernel *k = kernel_find("iobench");
+    static const int64_t sizes[] = {32768, 65536, 16 * 32768 + 32768, 3 * 16 * 32768};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        CHECK(iobench_round(sizes[i], 1, 0));
+        CHECK(!iobench_round(sizes[i], 1, 1)); /* one wrong element fails */
+        CHECK(!iobench_round(sizes[i], 0, 0)); /* nothing read back fails */
+    }
+    kernel_params p = params_make(k, 1 << 20, 0, 0, 1);
+    kernel_result one = run_single(k, &p, 16);
+    CHECK(!verdict_of(k, &p, &one).ok); /* no I/O in this simulated driver */
+    CHECK(k->work_units(&p, &one) == 2.0 * (1 << 20));
+    CHECK(rejects(k, params_make(k, 1000, 0, 0, 1), "multiple of 32Ki"));
+    CHECK(rejects(k, params_make(k, (INT64_C(1) << 50) + 32768, 0, 0, 1), "2^50"));
+}
+
 /* ---- run-time estimates ------------------------------------------------ */
 
 /* est_seconds() is conservative: at each preset it lies between the
@@ -943,6 +1079,7 @@ int main(void)
     test_stencil_verdicts();
     test_triad();
     test_estimates();
+    test_iobench();
     printf("%d passed, %d failed\n", tests_passed, tests_failed);
     return tests_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

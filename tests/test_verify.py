@@ -36,6 +36,9 @@ SIZES = {
                 ("beyond-table", ["--size", "3x3001", "--iters", "5"])],
     "triad": [("small", ["--size", "100003", "--iters", "2"]), ("preset", ["--size", "small"]),
               ("beyond-table", ["--size", "1000001", "--iters", "2"])],
+    # iobench has no tables: every element is compared; one row, a preset, many rows.
+    "iobench": [("small", ["--size", "32Ki"]), ("preset", ["--size", "small"]),
+                ("beyond-table", ["--size", "3Mi", "--iters", "2"])],
 }
 SAMPLED = {"mandelbrot": "rows", "pi": "items"}  # method names the sample
 RANKS = 2

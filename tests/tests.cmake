@@ -1,6 +1,8 @@
 # tests.cmake - the CTest suite (included from CMakeLists.txt).
 # Labels: unit (in-process C tests), cli (bad input), seq/omp/mpi (which
-# drivers a test starts), slow. The asan preset runs everything not labelled mpi.
+# drivers a test starts), io (HDF5), build (configures a second build), slow,
+# sweep, slurm. The asan preset runs everything not labelled mpi, sweep, slurm
+# (Python and Slurm plumbing) or build.
 
 add_executable(test_kernels tests/test_kernels.c)
 target_link_libraries(test_kernels PRIVATE scalekit_kernels)
@@ -8,8 +10,8 @@ target_compile_options(test_kernels PRIVATE ${SCALEKIT_WARNINGS})
 add_test(NAME unit.kernels COMMAND test_kernels)
 
 add_executable(test_drivers tests/test_drivers.c)
-target_link_libraries(test_drivers PRIVATE scalekit_common scalekit_comm_serial
-                      scalekit_par_serial)
+target_link_libraries(test_drivers PRIVATE scalekit_common scalekit_io_${io_for_serial}
+                      scalekit_comm_serial scalekit_par_serial)
 target_compile_options(test_drivers PRIVATE ${SCALEKIT_WARNINGS})
 add_test(NAME unit.drivers COMMAND test_drivers)
 set_tests_properties(unit.kernels unit.drivers PROPERTIES LABELS unit TIMEOUT 300)
@@ -66,7 +68,8 @@ set_tests_properties(runs.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 RUN
 # Layering: which files may touch MPI/OpenMP, and what each driver links.
 add_test(NAME unit.structure
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_structure.py
-                 --source ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:scalekit-seq>)
+                 --source ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:scalekit-seq>
+                 $<$<AND:$<STREQUAL:${io_for_serial},serial>,$<STREQUAL:${io_for_mpi},parallel>>:--expect-hdf5>)
 set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
 
 # The build's instruction set: provenance "arch" and the refusal to start on a
@@ -115,3 +118,38 @@ add_test(NAME verify.mpi
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_verify.py ${SCALEKIT_TEST_ARGS}
                  --group mpi)
 set_tests_properties(verify.mpi PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
+# Sweeps (slurm/sweep.py): planning, resume and quoting in process; local sweeps
+# through mpirun; and real Slurm clusters (one node; two nodes in network
+# namespaces) that the tests start and stop themselves. The Slurm tests need
+# root: elsewhere they exit 77 (skipped, with the reason), unless
+# SCALEKIT_REQUIRE_SLURM=1 (./scalekit test as root) makes that a failure.
+add_test(NAME sweep.unit
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_sweep_unit.py
+                 --bindir $<TARGET_FILE_DIR:scalekit-seq>)
+set_tests_properties(sweep.unit PROPERTIES LABELS sweep TIMEOUT 120)
+add_test(NAME sweep.local
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_sweep_local.py ${SCALEKIT_TEST_ARGS})
+set_tests_properties(sweep.local PROPERTIES LABELS "sweep;mpi" TIMEOUT 300 PROCESSORS 2)
+foreach(nodes 1 2)
+  add_test(NAME slurm.nodes${nodes}
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_slurm.py ${SCALEKIT_TEST_ARGS}
+                   --nodes ${nodes})
+  set_tests_properties(slurm.nodes${nodes} PROPERTIES LABELS "slurm;sweep" TIMEOUT 600
+                       SKIP_RETURN_CODE 77 RESOURCE_LOCK slurm)
+endforeach()
+# HDF5 I/O: images, checkpoint/restart, iobench, async checkpoints, errors.
+# The serial group (seq, omp) also runs in the sanitizer build.
+foreach(group serial mpi)
+  add_test(NAME io.${group}
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_io.py ${SCALEKIT_TEST_ARGS}
+                   --group ${group})
+endforeach()
+set_tests_properties(io.serial PROPERTIES LABELS "io;seq;omp" TIMEOUT 900 PROCESSORS 2)
+set_tests_properties(io.mpi PROPERTIES LABELS "io;mpi" TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
+# A second build, as on clusters with only a parallel HDF5 (label build: the
+# sanitizer preset skips it, it is not about the sanitized binaries).
+add_test(NAME io.no_serial_hdf5
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_io.py ${SCALEKIT_TEST_ARGS}
+                 --group no-serial-hdf5 --source ${CMAKE_SOURCE_DIR} --cmake ${CMAKE_COMMAND})
+set_tests_properties(io.no_serial_hdf5 PROPERTIES LABELS "io;seq;build" TIMEOUT 900
+                     PROCESSORS 2)
