@@ -61,7 +61,4 @@ void par_for_overlap(int64_t nitems, const par_schedule *s, par_item_fn fn, void
 typedef void (*par_team_fn)(void *ctx, int thread, int nthreads);
 void par_team(par_team_fn fn, void *ctx);
 
-/* Combine src into dst with the kernel_result rules. */
-void par_result_combine(kernel_result *dst, const kernel_result *src);
-
 #endif
