@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernel.h"
 #include "msg.h"
 
 /* One dimension's face buffers (low side 0, high side 1) and their sizes. */
@@ -43,6 +44,9 @@ struct comm_cells {
 #ifdef SCALEKIT_WITH_MPI
 
 static char comm_library_text[MPI_MAX_LIBRARY_VERSION_STRING];
+/* The kernel_result datatype and its reduction (made on first use). */
+static MPI_Datatype comm_result_type = MPI_DATATYPE_NULL;
+static MPI_Op comm_result_op = MPI_OP_NULL;
 static const char *comm_level_text = "none";
 static int comm_my_rank, comm_nranks;
 
@@ -103,6 +107,8 @@ void comm_init(int *argc, char ***argv, int want_threads)
 
 int comm_finalize(int code)
 {
+    if (comm_result_op != MPI_OP_NULL) SK_MPI(MPI_Op_free(&comm_result_op));
+    if (comm_result_type != MPI_DATATYPE_NULL) SK_MPI(MPI_Type_free(&comm_result_type));
     SK_MPI(MPI_Finalize());
     return code;
 }
@@ -177,6 +183,30 @@ void comm_max_u64(uint64_t *v, int n)
 void comm_min_double(double *v, int n)
 {
     SK_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD));
+}
+
+/* MPI_User_function: inout[i] = combine(inout[i], in[i]). Buffers may be
+ * MPI's own, so elements are copied rather than assumed aligned. */
+static void comm_result_reduce(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    for (int i = 0; i < *len; i++) {
+        kernel_result a, b;
+        memcpy(&a, (char *)inout + (size_t)i * sizeof a, sizeof a);
+        memcpy(&b, (char *)in + (size_t)i * sizeof b, sizeof b);
+        kernel_result_combine(&a, &b);
+        memcpy((char *)inout + (size_t)i * sizeof a, &a, sizeof a);
+    }
+}
+
+void comm_combine_result(kernel_result *r)
+{
+    if (comm_result_op == MPI_OP_NULL) {
+        SK_MPI(MPI_Type_contiguous((int)sizeof *r, MPI_BYTE, &comm_result_type));
+        SK_MPI(MPI_Type_commit(&comm_result_type));
+        SK_MPI(MPI_Op_create(comm_result_reduce, 1, &comm_result_op));
+    }
+    SK_MPI(MPI_Allreduce(MPI_IN_PLACE, r, 1, comm_result_type, comm_result_op, MPI_COMM_WORLD));
 }
 
 int comm_all(int ok)
@@ -464,6 +494,11 @@ void comm_min_double(double *v, int n)
 {
     (void)v, (void)n;
 }
+void comm_combine_result(kernel_result *r)
+{
+    (void)r;
+}
+
 void comm_max_u64(uint64_t *v, int n)
 {
     (void)v, (void)n;

@@ -48,6 +48,11 @@ void comm_sum_double(double *v, int n);
 void comm_max_double(double *v, int n);
 void comm_min_double(double *v, int n);
 void comm_max_u64(uint64_t *v, int n);
+/* Collective: combine every rank's kernel_result into *r on all ranks by the
+ * kernel_result rules, in ONE reduction (one MPI_Allreduce with a
+ * user-defined operation): the per-repetition cost of combining a result. */
+struct kernel_result;
+void comm_combine_result(struct kernel_result *r);
 /* Collective: 1 if every rank passed ok != 0, else 0. */
 int comm_all(int ok);
 /* Collective: broadcast n bytes from rank 0. */

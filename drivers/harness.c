@@ -51,17 +51,18 @@ void harness_stats_of(const double *v, int64_t n, harness_stats *s)
     free(sorted);
 }
 
+/* One repetition; returns this rank's seconds (the max over ranks is taken
+ * once for all repetitions, after the last, so a repetition costs one
+ * barrier plus what run() does). */
 static double harness_one(harness_prepare_fn prepare, harness_run_fn run, void *ctx,
                           double *compute)
 {
-    double t0, t;
+    double t0;
     if (prepare != NULL) prepare(ctx);
     comm_barrier();
     t0 = harness_now();
-    *compute = run(ctx);
-    t = harness_now() - t0;
-    comm_max_double(&t, 1);
-    return t;
+    *compute = run(ctx, t0);
+    return harness_now() - t0;
 }
 
 void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harness_run_fn run,
@@ -76,6 +77,8 @@ void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harne
         r->seconds[i] = harness_one(prepare, run, ctx, &compute);
         total += compute;
     }
+    for (int64_t i = 0; i < reps; i += INT32_MAX) /* max over ranks, rep by rep */
+        comm_max_double(r->seconds + i, (int)(reps - i < INT32_MAX ? reps - i : INT32_MAX));
     harness_stats_of(r->seconds, reps, &r->time);
     r->compute_mine = total / (double)reps;
     spread[0] = r->compute_mine;

@@ -3,11 +3,11 @@
  * function handed to it, never timing code of its own.
  *
  * For each of `warmup` untimed and then `reps` timed repetitions:
- * prepare() (untimed), barrier, start clock, run(), stop clock, barrier.
- * A repetition's time is the maximum over ranks of the time between the
- * first barrier and the end of run(); run() also reports the part of it each
- * rank spent computing (not communicating), kept for load-imbalance figures.
- * Collective.
+ * prepare() (untimed), barrier, start clock, run(), stop clock. A
+ * repetition's time is the maximum over ranks of the time between the
+ * barrier and the end of run(), taken by one reduction after the last
+ * repetition (so a repetition costs one barrier beyond run()); run() also reports the part of it
+ * each rank spent computing (not communicating), kept for load-imbalance figures. Collective.
  */
 #ifndef SCALEKIT_HARNESS_H
 #define SCALEKIT_HARNESS_H
@@ -30,8 +30,9 @@ typedef struct harness_result {
 } harness_result;
 
 typedef void (*harness_prepare_fn)(void *ctx);
-/* Do one timed repetition; return the seconds of it spent computing. */
-typedef double (*harness_run_fn)(void *ctx);
+/* Do one timed repetition; return the seconds of it spent computing. start
+ * is the harness_now() reading at which its timing began. */
+typedef double (*harness_run_fn)(void *ctx, double start);
 
 /* Monotonic wall clock in seconds. */
 double harness_now(void);

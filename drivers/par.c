@@ -51,16 +51,6 @@ const char *par_version(void)
 #endif
 }
 
-void par_result_combine(kernel_result *dst, const kernel_result *src)
-{
-    for (int i = 0; i < KERNEL_COUNTS; i++)
-        dst->count[i] += src->count[i];
-    for (int i = 0; i < KERNEL_SUMS; i++)
-        dst->sum[i] += src->sum[i];
-    for (int i = 0; i < KERNEL_MAXES; i++)
-        dst->max[i] = src->max[i] > dst->max[i] ? src->max[i] : dst->max[i];
-}
-
 #ifdef _OPENMP
 static void par_set_schedule(const par_schedule *s)
 {
@@ -87,7 +77,7 @@ void par_for(int64_t nitems, const par_schedule *s, par_item_fn fn, void *ctx, k
         for (int64_t i = 0; i < nitems; i++)
             fn(ctx, i, &part);
 #pragma omp critical(par_combine)
-        par_result_combine(out, &part);
+        kernel_result_combine(out, &part);
     }
 }
 
@@ -132,7 +122,7 @@ void par_for_overlap(int64_t nitems, const par_schedule *s, par_item_fn fn, void
             others_end = done > others_end ? done : others_end;
         }
 #pragma omp critical(par_combine)
-        par_result_combine(out, &part);
+        kernel_result_combine(out, &part);
     }
     ov->task_s = task_end - start;
     ov->hidden_s =

@@ -61,9 +61,6 @@ void par_for_overlap(int64_t nitems, const par_schedule *s, par_item_fn fn, void
 typedef void (*par_team_fn)(void *ctx, int thread, int nthreads);
 void par_team(par_team_fn fn, void *ctx);
 
-/* Combine src into dst with the kernel_result rules. */
-void par_result_combine(kernel_result *dst, const kernel_result *src);
-
 /* ---- synchronisation primitives for shared cells (kernel.h: kernel_shared)
  * How the threads of one process add to cells they all share. A primitive is
  * one entry in par.c's table (with its add function); drivers/sync.c offers

@@ -240,6 +240,7 @@ static void record_provenance(json *j, const record_context *ctx)
     json_string(j, "compiler", SCALEKIT_COMPILER);
     json_string(j, "cflags", SCALEKIT_CFLAGS);
     json_string(j, "build_type", SCALEKIT_BUILD_TYPE);
+    json_string(j, "arch", SCALEKIT_ARCH);
     json_string(j, "git_commit", SCALEKIT_GIT_COMMIT);
     json_string(j, "timestamp", ctx->timestamp);
     record_env(j, "SLURM_JOB_ID");

@@ -30,19 +30,24 @@ typedef struct run_ctx {
     void *state;
     kernel_field field;
     comm_halo halo;
+    int initialised;        /* init() has run (kernels with init_once skip it later) */
     kernel_result local;    /* this rank's result of the last iteration */
     kernel_result combined; /* the last run's result over all ranks */
     runio io;               /* images, checkpoints, restarts, iobench */
     sync_cells *sync;       /* shared cells (kernels with shared_cells), else NULL */
 } run_ctx;
 
-/* Combine a rank's result over all ranks (the kernel_result rules). */
-static void run_combine(const kernel_result *mine, kernel_result *all)
+/* Combine a rank's result over all ranks (the kernel_result rules), in one
+ * collective: this is inside every timed repetition of a kernel without
+ * finish(), so it sets the floor of every strong-scaling curve. A kernel
+ * that declares result_counts needs only an integer sum of those counts. */
+static void run_combine(const run_ctx *c, const kernel_result *mine, kernel_result *all)
 {
     *all = *mine;
-    comm_sum_u64(all->count, KERNEL_COUNTS);
-    comm_sum_double(all->sum, KERNEL_SUMS);
-    comm_max_double(all->max, KERNEL_MAXES);
+    if (c->k->result_counts > 0)
+        comm_sum_u64(all->count, c->k->result_counts);
+    else
+        comm_combine_result(all);
 }
 
 /* Map local work item i to the span it covers. */
@@ -91,7 +96,9 @@ static void run_init_state(void *ctx)
     par_schedule st = {PAR_STATIC, 0};
     kernel_result unused;
     if (c->sync != NULL) sync_reset(c->sync);
-    if (c->k->init != NULL) par_for(c->nitems, &st, run_item_init, c, &unused);
+    if (c->k->init == NULL || (c->k->init_once && c->initialised)) return;
+    par_for(c->nitems, &st, run_item_init, c, &unused);
+    c->initialised = 1;
 }
 
 static void run_prepare(void *ctx)
@@ -101,12 +108,12 @@ static void run_prepare(void *ctx)
     runio_prepare(&c->io); /* a restarted run reads its checkpoint back */
 }
 
-/* One iteration's work() over all items; with an asynchronous checkpoint in
- * flight the master thread writes its next step meanwhile. Returns the
- * seconds of computing (I/O the other threads did not hide left out). */
-static double run_sweep(run_ctx *c)
+/* One iteration's work() over all items, whose computing began at t0; with
+ * an asynchronous checkpoint in flight the master thread writes its next
+ * step meanwhile. Returns the seconds of computing (I/O the other threads
+ * did not hide left out). */
+static double run_sweep(run_ctx *c, double t0)
 {
-    double t0 = harness_now();
     par_task_fn task = runio_task(&c->io);
     par_overlap ov;
     if (task == NULL) {
@@ -121,22 +128,30 @@ static double run_sweep(run_ctx *c)
     return harness_now() - t0;
 }
 
-static double run_once(void *ctx)
+/* One timed run; start is the harness's clock reading. Compute time leaves
+ * out halo exchanges, I/O and the combine. Without a halo or I/O nothing but
+ * computing happens between sweeps, so each sweep begins where the last
+ * ended and the first at start: one clock reading per sweep, which keeps
+ * the per-repetition floor at one reduction plus three readings. */
+static double run_once(void *ctx, double start)
 {
     run_ctx *c = ctx;
-    double compute = 0.0;
+    int halo = c->k->dims == 2 && c->k->halo > 0, chain = !halo && !c->io.active;
+    double compute = 0.0, t = start;
     for (int64_t it = runio_run_begin(&c->io); it < c->opt->params.iters; it++) {
-        if (c->k->dims == 2 && c->k->halo > 0) {
+        if (halo) {
             c->k->field(c->state, &c->field);
             comm_halo_exchange(&c->halo);
         }
         runio_before_work(&c->io, it);
-        compute += run_sweep(c);
+        double t0 = chain ? t : harness_now(), s = run_sweep(c, t0);
+        compute += s;
+        t = t0 + s;
         runio_after_iteration(&c->io, it + 1);
     }
     runio_run_end(&c->io);
     /* Combining the answer over ranks is part of the computation's cost. */
-    if (c->k->finish == NULL) run_combine(&c->local, &c->combined);
+    if (c->k->finish == NULL) run_combine(c, &c->local, &c->combined);
     if (c->sync != NULL) sync_flush(c->sync);
     return compute;
 }
@@ -316,7 +331,7 @@ static void run_verify(run_ctx *c, run_report *rep)
     kernel_sampled sampled, *s = NULL;
     if (c->k->finish != NULL) {
         par_for(c->nitems, &c->opt->schedule, run_item_finish, c, &c->local);
-        run_combine(&c->local, &c->combined);
+        run_combine(c, &c->local, &c->combined);
     }
     if (c->k->verify_output != NULL) {
         s = &sampled;

@@ -297,6 +297,17 @@ typedef struct kernel {
      * --checkpoint-every or --restart where there is nothing to write (the
      * unit tests check it against outputs()). 0 for kernels without I/O. */
     unsigned output_uses;
+    /* 1 if work() never changes anything a later run depends on (triad
+     * overwrites a from b and c and never writes b or c): the drivers then
+     * call init() before the first run only, not before every run. 0 (the
+     * default) re-initialises before every warm-up and timed run. */
+    int init_once;
+    /* n > 0 if work() and finish() only ever write count[0..n-1] (sum[] and
+     * max[] stay 0): the drivers then combine partial results over ranks with
+     * one integer sum of n counts, the cheapest reduction, which is inside
+     * every timed run of a kernel without finish(). 0 (the default) combines
+     * the whole kernel_result. */
+    int result_counts;
 
     /* Optional: kernel-specific command-line options, ended by an entry with
      * name NULL (at most KERNEL_OPTIONS). The shared command line parses and
@@ -325,6 +336,9 @@ int kernel_output_with(const kernel *k, void *state, unsigned use, kernel_output
 /* Fill omitted size numbers from the kernel's defaults. */
 void kernel_params_fill(const kernel *k, kernel_params *p);
 
+/* Combine partial result `part` into `into` by the rules above (count and
+ * sum add, max takes the maximum): the one definition every combine uses. */
+void kernel_result_combine(kernel_result *into, const kernel_result *part);
 /* Sampled verification helpers (kernels/sample.c). */
 size_t kernel_type_size(kernel_type t);
 /* A fixed sample of up to `want` (<= max) of the indices 0..n-1 into index,

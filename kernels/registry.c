@@ -82,6 +82,16 @@ int kernel_params_check(const kernel *k, const kernel_params *p, char *err, size
     return k->check(p, err, errlen);
 }
 
+void kernel_result_combine(kernel_result *into, const kernel_result *part)
+{
+    for (int i = 0; i < KERNEL_COUNTS; i++)
+        into->count[i] += part->count[i];
+    for (int i = 0; i < KERNEL_SUMS; i++)
+        into->sum[i] += part->sum[i];
+    for (int i = 0; i < KERNEL_MAXES; i++)
+        into->max[i] = part->max[i] > into->max[i] ? part->max[i] : into->max[i];
+}
+
 /* How many leading size numbers grow under weak scaling (0 = none). */
 static int kernel_weak_axes(const kernel *k)
 {

@@ -19,6 +19,7 @@
 #include "decomp.h"
 #include "harness.h"
 #include "json.h"
+#include "run.h"
 #include "jsonl.h"
 #include "msg.h"
 #include "layout.h"
@@ -526,6 +527,40 @@ static void test_stats(void)
     CHECK(s.min == 4.0 && s.median == 4.0 && s.q3 == 4.0);
 }
 
+/* init() calls seen by counting_init(), which wraps a kernel's init(). */
+static int64_t init_calls;
+static void (*init_wrapped)(void *state, const kernel_span *s);
+
+static void counting_init(void *state, const kernel_span *s)
+{
+    init_calls++;
+    init_wrapped(state, s);
+}
+
+/* The runner calls init() before every warm-up and timed run, or only before
+ * the first when the kernel declares init_once; both runs verify. triad at
+ * 100000 elements has 13 work items (grain 8192). */
+static void test_run_init_once(void)
+{
+    cli_options o;
+    run_report rep;
+    char err[256];
+    CHECK(parse("--kernel triad --size 100000 --iters 2 --reps 3 --warmup 2", &o, err,
+                sizeof err) == 0);
+    kernel k = *o.kern;
+    CHECK(k.init_once == 1 && k.grain == 8192);
+    init_wrapped = k.init;
+    k.init = counting_init;
+    o.kern = &k;
+    for (int once = 0; once <= 1; once++) {
+        k.init_once = once;
+        init_calls = 0;
+        CHECK(run_kernel(&o, &rep) == CLI_EXIT_OK && rep.verdict.ok);
+        CHECK(init_calls == (once ? 13 : 5 * 13));
+        run_report_free(&rep);
+    }
+}
+
 /* sets[i] = CPUs lo..hi of thread i. */
 static void cpus_range(layout_cpuset *s, int lo, int hi)
 {
@@ -583,6 +618,7 @@ int main(void)
     test_jsonl();
     test_json();
     test_stats();
+    test_run_init_once();
     test_layout_match();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;

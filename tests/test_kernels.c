@@ -10,6 +10,7 @@
  * failure; the last line printed is "N passed, N failed".
  */
 #include "kernel.h"
+#include "mandelbrot.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -45,16 +46,6 @@ static void sim_add(void *ctx, int64_t cell, uint64_t v)
 }
 static kernel_shared sim_shared = {sim_cells, SIM_CELLS, sim_add};
 
-static void result_combine(kernel_result *into, const kernel_result *part)
-{
-    for (int i = 0; i < KERNEL_COUNTS; i++)
-        into->count[i] += part->count[i];
-    for (int i = 0; i < KERNEL_SUMS; i++)
-        into->sum[i] += part->sum[i];
-    for (int i = 0; i < KERNEL_MAXES; i++)
-        into->max[i] = part->max[i] > into->max[i] ? part->max[i] : into->max[i];
-}
-
 /* Run one phase on every span, each span with its own zeroed partial. */
 static void spans_apply(const kernel *k, void *st, const kernel_span *sp, size_t n, int phase,
                         kernel_result *acc)
@@ -68,7 +59,7 @@ static void spans_apply(const kernel *k, void *st, const kernel_span *sp, size_t
             k->work(st, &sp[i], &part);
         else
             k->finish(st, &sp[i], &part);
-        result_combine(acc, &part);
+        kernel_result_combine(acc, &part); /* the drivers' rule */
     }
 }
 
@@ -132,7 +123,7 @@ static int run_1d_sampled(const kernel *k, const kernel_params *p, int nranks, i
                 spans_apply(k, st, sp, n, PHASE_FINISH, &r);
             }
         }
-        result_combine(out, &r);
+        kernel_result_combine(out, &r);
         kernel_output o;
         if (smp != NULL && kernel_verify_output(k, st, &o) == 0) kernel_sampled_add(smp, &o);
         if (k->destroy != NULL) k->destroy(st);
@@ -283,6 +274,20 @@ static void test_registry_kernel(const kernel *k)
         CHECK(kernel_params_check(k, &p, err, sizeof err) == 0);
     }
     kernel_params ok = params_make(k, 10, 0, 0, 0);
+    /* result_counts promises that only count[0..n-1] are ever written: the
+     * drivers then reduce nothing else over ranks. */
+    CHECK(k->result_counts >= 0 && k->result_counts <= KERNEL_COUNTS);
+    if (k->result_counts > 0 && k->dims == 1) {
+        kernel_result r = run_single(k, &ok, 3);
+        int clean = 1;
+        for (int i = k->result_counts; i < KERNEL_COUNTS; i++)
+            clean = clean && r.count[i] == 0;
+        for (int i = 0; i < KERNEL_SUMS; i++)
+            clean = clean && r.sum[i] == 0.0;
+        for (int i = 0; i < KERNEL_MAXES; i++)
+            clean = clean && r.max[i] == 0.0;
+        CHECK(clean && r.count[0] > 0);
+    }
     kernel_params bad = ok;
     bad.size[0] = 0;
     CHECK(rejects(k, bad, NULL));
@@ -354,9 +359,21 @@ static void test_registry_weak(void)
     }
 }
 
+/* count and sum add, max keeps the larger (0 is neutral: max[] >= 0). */
+static void test_registry_combine(void)
+{
+    kernel_result a = {.count = {1, 2, 3, 4}, .sum = {0.5, 1, 2, 3}, .max = {1.5, 0}};
+    kernel_result b = {.count = {10, 0, 0, UINT64_MAX - 4}, .sum = {0.25}, .max = {1, 2}};
+    kernel_result_combine(&a, &b);
+    CHECK(a.count[0] == 11 && a.count[1] == 2 && a.count[2] == 3 && a.count[3] == UINT64_MAX);
+    CHECK(a.sum[0] == 0.75 && a.sum[1] == 1 && a.sum[3] == 3);
+    CHECK(a.max[0] == 1.5 && a.max[1] == 2);
+}
+
 static void test_registry(void)
 {
     test_registry_table();
+    test_registry_combine();
     test_registry_fill();
     test_registry_weak();
     for (size_t i = 0; kernel_at(i) != NULL; i++)
@@ -440,6 +457,47 @@ static void test_primes_split(void)
 /* ---- pi --------------------------------------------------------------- */
 
 #define PI_GOLDEN_HITS UINT64_C(785590) /* S = 10^6: fixes the generator */
+
+/* The textbook sample: splitmix64 of the counter, as pi.c's header defines
+ * it; an oracle for the kernel's SIMD lanes. */
+static uint64_t textbook_pi_hit(uint64_t i)
+{
+    uint64_t z = UINT64_C(0x5CA1E4B1C05EED00) + (i + 1) * UINT64_C(0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    z ^= z >> 31;
+    uint64_t u = z >> 33, v = (z >> 2) & UINT64_C(0x7FFFFFFF);
+    return u * u + v * v < (UINT64_C(1) << 62);
+}
+
+/* Spans of every length 0..200 at offsets 0, near 2^32 and near 2^62: the
+ * kernel's hit count equals the textbook loop's (partial lane groups). */
+static void test_pi_lanes(void)
+{
+    const kernel *k = kernel_find("pi");
+    static const uint64_t starts[] = {0, 1, 4294967000u, (UINT64_C(1) << 62) - 300};
+    kernel_params p = params_make(k, INT64_C(1) << 62, 0, 0, 1);
+    kernel_domain d = {.extent = {INT64_C(1) << 62, 1}, .nlocal = 200};
+    void *st = k->create(&p, &d);
+    int ok = st != NULL;
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+        for (uint64_t n = 0; n <= 200 && ok; n++) {
+            kernel_span sp = {.global = (int64_t)starts[i], .local = 0, .count = (int64_t)n};
+            kernel_result part;
+            uint64_t want = 0;
+            memset(&part, 0, sizeof part);
+            for (uint64_t j = 0; j < n; j++)
+                want += textbook_pi_hit(starts[i] + j);
+            k->work(st, &sp, &part);
+            ok = part.count[0] == want;
+            if (!ok)
+                fprintf(stderr,
+                        "pi: span %" PRIu64 "+%" PRIu64 ": %" PRIu64 " hits, want %" PRIu64 "\n",
+                        starts[i], n, part.count[0], want);
+        }
+    CHECK(ok);
+    k->destroy(st);
+}
 
 /* A sampled verdict after perturbing: the total by dt, the items' sum by ds
  * and sampled element j (when >= 0) by dv. */
@@ -532,6 +590,76 @@ static void test_mandelbrot_small(int64_t w, int64_t h, int64_t maxit)
     check_sampled(k, &p, &one, &s, "recomputed");
     CHECK(k->work_units(&p, &one) == (double)one.count[0] * 2.0);
     CHECK(k->extent(&p, 0) == h);
+}
+
+/* The textbook escape loop (the definition in mandelbrot.c's header), as an
+ * oracle for the kernel's SIMD groups. Built without FMA contraction, like
+ * the kernel. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+static uint32_t textbook_escape(double cr, double ci, uint32_t maxit)
+{
+    double zr = 0.0, zi = 0.0;
+    uint32_t n = 0;
+    while (n < maxit) {
+        double zr2 = zr * zr, zi2 = zi * zi;
+        if (zr2 + zi2 > 4.0) break;
+        double zri = zr * zi;
+        zi = zri + zri + ci;
+        zr = zr2 - zi2 + cr;
+        n++;
+    }
+    return n;
+}
+
+/* Row y of a w x h x maxit image: SIMD groups == one pixel at a time ==
+ * textbook loop, pixel by pixel, and the returned sums agree. */
+static int mandelbrot_row_agrees(int64_t y, int64_t w, int64_t h, uint32_t maxit, uint32_t *fast,
+                                 uint32_t *ref)
+{
+    uint64_t sf = mandelbrot_row(y, w, h, maxit, fast, 0);
+    uint64_t sr = mandelbrot_row(y, w, h, maxit, ref, 1);
+    uint64_t st = 0;
+    double ci = -1.5 + ((double)y + 0.5) * 3.0 / (double)h;
+    for (int64_t x = 0; x < w; x++) {
+        uint32_t t = textbook_escape(-2.0 + ((double)x + 0.5) * 3.0 / (double)w, ci, maxit);
+        st += t;
+        if (fast[x] != t || ref[x] != t) {
+            fprintf(stderr,
+                    "mandelbrot %" PRId64 "x%" PRId64 "x%" PRIu32 " pixel (%" PRId64 ", %" PRId64
+                    "): simd %" PRIu32 ", one-pixel %" PRIu32 ", textbook %" PRIu32 "\n",
+                    w, h, maxit, x, y, fast[x], ref[x], t);
+            return 0;
+        }
+    }
+    return sf == st && sr == st;
+}
+
+/* Every row_step-th row and the last one agree. */
+static int mandelbrot_rows_agree(int64_t w, int64_t h, uint32_t maxit, int64_t row_step)
+{
+    uint32_t *fast = malloc((size_t)w * sizeof *fast), *ref = malloc((size_t)w * sizeof *ref);
+    int ok = fast != NULL && ref != NULL;
+    for (int64_t y = 0; ok && y < h; y += row_step)
+        ok = mandelbrot_row_agrees(y, w, h, maxit, fast, ref);
+    ok = ok && mandelbrot_row_agrees(h - 1, w, h, maxit, fast, ref);
+    free(fast);
+    free(ref);
+    return ok;
+}
+
+/* Widths around the lane counts (2, 4, 8 lanes x 4 vectors), escape limits
+ * around the every-8-steps test, every row; then the small preset. */
+static void test_mandelbrot_lanes(void)
+{
+    static const int64_t widths[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 65, 97};
+    static const uint32_t limits[] = {1, 2, 7, 8, 9, 16, 17, 100, 1001};
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+        for (size_t j = 0; j < sizeof limits / sizeof limits[0]; j++)
+            CHECK(mandelbrot_rows_agree(widths[i], widths[i] + 3, limits[j], 1));
+    CHECK(mandelbrot_rows_agree(600, 600, 1000, 7)); /* every 7th row and the last */
+    CHECK(mandelbrot_rows_agree(1, 1, 1, 1) && mandelbrot_row(0, 1, 1, 1, NULL, 0) == 1);
 }
 
 /* The outputs describe the memory work() wrote: image rows add up to the
@@ -1039,7 +1167,9 @@ int main(void)
     test_primes_sieve();
     test_primes_split();
     test_pi();
+    test_pi_lanes();
     test_mandelbrot();
+    test_mandelbrot_lanes();
     test_sample_spread();
     test_stencil_exact();
     test_stencil_tiles();

@@ -72,6 +72,31 @@ add_test(NAME unit.structure
                  $<$<AND:$<STREQUAL:${io_for_serial},serial>,$<STREQUAL:${io_for_mpi},parallel>>:--expect-hdf5>)
 set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
 
+# The build's instruction set: provenance "arch" and the refusal to start on a
+# CPU that lacks it (drivers/archcheck.c, simulated with a test hook).
+add_test(NAME arch.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_arch.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(arch.serial PROPERTIES LABELS seq TIMEOUT 120)
+add_test(NAME arch.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_arch.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(arch.mpi PROPERTIES LABELS mpi TIMEOUT 120 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# analysis/summary.py on synthetic records: pooling, spread notes (Python only,
+# so the asan preset skips the "analysis" label).
+add_test(NAME analysis.summary
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_summary.py)
+set_tests_properties(analysis.summary PROPERTIES LABELS analysis TIMEOUT 120)
+
+# bench/perf.py at tiny sizes, one round: the benchmark script keeps working
+# (it prints figures; targets are not asserted: the machine is shared).
+add_test(NAME bench.smoke
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/bench/perf.py all --smoke --rounds 1
+                 --bindir $<TARGET_FILE_DIR:scalekit-seq> --mpiexec ${MPIEXEC_EXECUTABLE})
+set_tests_properties(bench.smoke PROPERTIES LABELS "mpi;bench" TIMEOUT 300 PROCESSORS 2
+                     RUN_SERIAL TRUE)
+
 # The oversubscription flag, its warning and --layout agree (placement truth table).
 add_test(NAME oversub.serial
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_oversub.py ${SCALEKIT_TEST_ARGS}
