@@ -18,6 +18,7 @@
 #include "msg.h"
 #include "par.h"
 #include "runio.h"
+#include "sync.h"
 
 typedef struct run_ctx {
     const cli_options *opt;
@@ -33,6 +34,7 @@ typedef struct run_ctx {
     kernel_result local;    /* this rank's result of the last iteration */
     kernel_result combined; /* the last run's result over all ranks */
     runio io;               /* images, checkpoints, restarts, iobench */
+    sync_cells *sync;       /* shared cells (kernels with shared_cells), else NULL */
 } run_ctx;
 
 /* Combine a rank's result over all ranks (the kernel_result rules), in one
@@ -93,6 +95,7 @@ static void run_init_state(void *ctx)
     run_ctx *c = ctx;
     par_schedule st = {PAR_STATIC, 0};
     kernel_result unused;
+    if (c->sync != NULL) sync_reset(c->sync);
     if (c->k->init == NULL || (c->k->init_once && c->initialised)) return;
     par_for(c->nitems, &st, run_item_init, c, &unused);
     c->initialised = 1;
@@ -149,6 +152,7 @@ static double run_once(void *ctx, double start)
     runio_run_end(&c->io);
     /* Combining the answer over ranks is part of the computation's cost. */
     if (c->k->finish == NULL) run_combine(c, &c->local, &c->combined);
+    if (c->sync != NULL) sync_flush(c->sync);
     return compute;
 }
 
@@ -224,6 +228,28 @@ static int run_check_memory(const run_ctx *c)
                   "%.2f GiB); use a smaller --size or more nodes",
                   c->k->name, need[0] / 1073741824.0, local_ranks, have / 1073741824.0);
     return CLI_EXIT_USAGE;
+}
+
+/* The index of k's KERNEL_OPTION_SYNC option (it picks the primitive). */
+static int run_sync_option(const kernel *k)
+{
+    for (int i = 0; k->options != NULL && k->options[i].name != NULL; i++)
+        if (k->options[i].kind == KERNEL_OPTION_SYNC) return i;
+    return -1;
+}
+
+/* Collective: the shared cells of kernels that ask for them. */
+static void run_setup_sync(run_ctx *c, run_report *rep)
+{
+    const kernel_params *p = &c->opt->params;
+    int64_t n = c->k->shared_cells != NULL ? c->k->shared_cells(p) : 0;
+    int option = run_sync_option(c->k);
+    if (n <= 0) return;
+    SK_CHECK(option >= 0 && c->k->summarise != NULL && c->k->create != NULL,
+             "a kernel with shared cells needs a --sync option, create() and summarise()");
+    c->sync = sync_create(p->opt[option], n);
+    c->dom.shared = sync_shared(c->sync);
+    rep->expected_wrong = sync_racy(p->opt[option]);
 }
 
 static void run_setup_state(run_ctx *c)
@@ -313,6 +339,10 @@ static void run_verify(run_ctx *c, run_report *rep)
     }
     *r = c->combined;
     memset(&rep->verdict, 0, sizeof rep->verdict);
+    if (c->sync != NULL && comm_rank() == 0) {
+        memset(r, 0, sizeof *r);
+        c->k->summarise(&c->opt->params, sync_values(c->sync), sync_shared(c->sync)->ncells, r);
+    }
     kernel_params done = c->opt->params; /* a restarted run does fewer iterations */
     done.iters -= c->io.start;
     if (comm_rank() == 0) {
@@ -347,6 +377,7 @@ int run_kernel(const cli_options *o, run_report *rep)
     comm_min_double(&rep->items_min, 1);
     comm_max_double(&rep->items_max, 1);
     runio_setup(&c.io, o, rep->decomp, run_model());
+    run_setup_sync(&c, rep);
     run_setup_state(&c);
     if (o->restart != NULL) rc = runio_restart(&c.io, run_init_state, &c);
     if (rc == CLI_EXIT_OK) {
@@ -356,6 +387,7 @@ int run_kernel(const cli_options *o, run_report *rep)
     }
     runio_free(&c.io);
     if (c.k->destroy != NULL) c.k->destroy(c.state);
+    sync_free(c.sync);
     return rc;
 }
 

@@ -17,9 +17,12 @@ extern const kernel kernel_mandelbrot;
 extern const kernel kernel_stencil;
 extern const kernel kernel_triad;
 extern const kernel kernel_iobench;
+extern const kernel kernel_counter;
+extern const kernel kernel_latency;
 
-static const kernel *const kernels[] = {&kernel_primes,  &kernel_pi,    &kernel_mandelbrot,
-                                        &kernel_stencil, &kernel_triad, &kernel_iobench};
+static const kernel *const kernels[] = {&kernel_primes,  &kernel_pi,     &kernel_mandelbrot,
+                                        &kernel_stencil, &kernel_triad,  &kernel_iobench,
+                                        &kernel_counter, &kernel_latency};
 
 enum { KERNEL_COUNT = sizeof kernels / sizeof kernels[0] };
 

@@ -36,6 +36,16 @@ static void check_report(int ok, const char *what, const char *file, int line)
 
 enum { PHASE_INIT, PHASE_WORK, PHASE_FINISH };
 
+/* The shared cells the simulated driver hands kernels that ask for them:
+ * plain adds (one thread), reset by the test. */
+enum { SIM_CELLS = 4096 };
+static uint64_t sim_cells[SIM_CELLS];
+static void sim_add(void *ctx, int64_t cell, uint64_t v)
+{
+    ((uint64_t *)ctx)[cell] += v;
+}
+static kernel_shared sim_shared = {sim_cells, SIM_CELLS, sim_add};
+
 /* Run one phase on every span, each span with its own zeroed partial. */
 static void spans_apply(const kernel *k, void *st, const kernel_span *sp, size_t n, int phase,
                         kernel_result *acc)
@@ -89,6 +99,10 @@ static int run_1d_sampled(const kernel *k, const kernel_params *p, int nranks, i
     for (int rank = 0; rank < nranks; rank++) {
         size_t n;
         kernel_domain d = {.extent = {extent, k->extent(p, 1)}};
+        if (k->shared_cells != NULL) {
+            sim_shared.ncells = k->shared_cells(p);
+            d.shared = &sim_shared;
+        }
         kernel_span *sp = spans_make(extent, nranks, rank, block, piece, &n, &d.nlocal);
         void *st = sp != NULL && k->create != NULL ? k->create(p, &d) : NULL;
         if (sp == NULL || (k->create != NULL && st == NULL)) {
@@ -171,14 +185,15 @@ static int rejects(const kernel *k, kernel_params p, const char *needle)
 
 static void test_registry_table(void)
 {
-    static const char *const names[] = {"primes",  "pi",    "mandelbrot",
-                                        "stencil", "triad", "iobench"};
-    for (size_t i = 0; i < 6; i++) {
+    static const char *const names[] = {"primes", "pi",      "mandelbrot", "stencil",
+                                        "triad",  "iobench", "counter",    "latency"};
+    enum { N = sizeof names / sizeof names[0] };
+    for (size_t i = 0; i < N; i++) {
         const kernel *k = kernel_at(i);
         CHECK(k != NULL && strcmp(k->name, names[i]) == 0);
         CHECK(kernel_find(names[i]) == k);
     }
-    CHECK(kernel_at(6) == NULL);
+    CHECK(kernel_at(N) == NULL);
     CHECK(kernel_find("nope") == NULL);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_SMALL], "small") == 0);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_MEDIUM], "medium") == 0);
@@ -239,6 +254,18 @@ static void test_registry_kernel(const kernel *k)
         CHECK(k->verify_output && k->verify_sample && k->outputs && k->create);
     /* State is optional, but create and destroy come as a pair. */
     CHECK((k->create == NULL) == (k->destroy == NULL));
+    /* Shared cells need a --sync option, state and summarise(). */
+    if (k->shared_cells != NULL) {
+        int sync = 0;
+        for (int i = 0; k->options != NULL && k->options[i].name != NULL; i++)
+            sync += k->options[i].kind == KERNEL_OPTION_SYNC;
+        CHECK(sync == 1 && k->create != NULL && k->summarise != NULL);
+    }
+    for (int i = 0; k->options != NULL && k->options[i].name != NULL; i++) {
+        const kernel_option *o = &k->options[i];
+        CHECK(i < KERNEL_OPTIONS && o->help != NULL);
+        CHECK(o->kind == KERNEL_OPTION_SYNC || (o->choices != NULL && o->choices[0].name != NULL));
+    }
     for (int i = 0; i < KERNEL_PRESETS; i++) {
         kernel_params p = {.iters = 0};
         memcpy(p.size, k->presets[i], sizeof p.size);
@@ -1029,6 +1056,77 @@ static void test_iobench(void)
     CHECK(rejects(k, params_make(k, (INT64_C(1) << 50) + 32768, 0, 0, 1), "2^50"));
 }
 
+/* ---- counter ---------------------------------------------------------- */
+
+/* Counter run on 3 simulated ranks: the summary of the shared cells. */
+static kernel_verdict counter_run(const kernel *k, kernel_params *p, int perturb)
+{
+    kernel_result r, unused;
+    memset(sim_cells, 0, sizeof sim_cells);
+    memset(&r, 0, sizeof r);
+    int ran = run_1d(k, p, 3, 4096, 1000, 1, &unused) == 0;
+    CHECK(ran);
+    int64_t n = k->shared_cells(p);
+    if (perturb == 1) sim_cells[n - 1]--;                 /* a lost update */
+    if (perturb == 2) sim_cells[0]--, sim_cells[n - 1]++; /* one in the wrong bin */
+    if (perturb == 3) sim_cells[0]++;                     /* one too many */
+    k->summarise(p, sim_cells, n, &r);
+    return verdict_of(k, p, &r);
+}
+
+static void test_counter(void)
+{
+    const kernel *k = kernel_find("counter");
+    static const int64_t ns[] = {1, 2, 5, 4095, 4096, 4097, 10000, 12289};
+    for (int variant = 0; variant < 2; variant++)
+        for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+            kernel_params p = params_make(k, ns[i], 0, 0, 3);
+            p.opt[1] = variant;
+            CHECK(k->shared_cells(&p) == (variant ? 4096 : 1));
+            kernel_verdict v = counter_run(k, &p, 0);
+            CHECK(v.ok && v.ivalue == (uint64_t)ns[i] * 3);
+            CHECK(!counter_run(k, &p, 1).ok);
+            CHECK(!counter_run(k, &p, 3).ok);
+            if (variant == 1) CHECK(!counter_run(k, &p, 2).ok); /* total right, bins wrong */
+        }
+    kernel_params p = params_make(k, 1000, 0, 0, 2);
+    kernel_domain d = {.extent = {1000, 1}};
+    CHECK(k->create(&p, &d) == NULL); /* no shared cells: refuse, never crash */
+    CHECK(k->work_units(&p, NULL) == 2000.0);
+    CHECK(rejects(k, params_make(k, INT64_C(1) << 57, 0, 0, 1), "2^56"));
+    CHECK(!rejects(k, params_make(k, INT64_C(1) << 50, 0, 0, 64), NULL));
+}
+
+/* ---- latency ---------------------------------------------------------- */
+
+static void test_latency(void)
+{
+    const kernel *k = kernel_find("latency");
+    for (int mode = 0; mode < 2; mode++) /* threads, cooperative */
+        for (int64_t t = 1; t <= 9; t += 4) {
+            kernel_params p = params_make(k, t, 50, 100, 2), one;
+            kernel_result r, a;
+            p.opt[0] = mode;
+            one = p;
+            CHECK(run_1d(k, &p, 3, 2, 1, 2, &r) == 0);
+            CHECK(run_1d(k, &one, 1, t, 1, 1, &a) == 0);
+            kernel_verdict v = verdict_of(k, &p, &r);
+            CHECK(v.ok && v.ivalue == (uint64_t)t * 2 && r.count[1] == a.count[1]);
+            kernel_result bad = r;
+            bad.count[0]--; /* a task lost */
+            CHECK(!verdict_of(k, &p, &bad).ok);
+            bad = r;
+            bad.count[1]++; /* a wrong value */
+            CHECK(!verdict_of(k, &p, &bad).ok);
+        }
+    kernel_params p = params_make(k, 32, 0, 0, 0);
+    CHECK(p.size[1] == 20000 && p.size[2] == 20000 && p.iters == 1);
+    CHECK(k->work_units(&p, NULL) == 32.0);
+    CHECK(rejects(k, params_make(k, 2000000, 1, 1, 1), "T=2000000"));
+    CHECK(rejects(k, params_make(k, 10, 100000000, 1, 1), "L="));
+    CHECK(rejects(k, params_make(k, 1000000, 1, 100000, 1), "T*C"));
+}
+
 /* ---- run-time estimates ------------------------------------------------ */
 
 /* est_seconds() is conservative: at each preset it lies between the
@@ -1078,6 +1176,8 @@ int main(void)
     test_stencil_outputs();
     test_stencil_verdicts();
     test_triad();
+    test_counter();
+    test_latency();
     test_estimates();
     test_iobench();
     printf("%d passed, %d failed\n", tests_passed, tests_failed);
