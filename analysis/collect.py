@@ -56,6 +56,7 @@ class Collection:
     files: list[str]                   # files read
     skipped: list[str]                 # files in walked directories that are not .jsonl
     environments: pd.DataFrame         # one row per distinct build/host environment
+    others: list[str] = dataclasses.field(default_factory=list)  # non-run records, file:line
 
 
 REQUIRED = {
@@ -160,8 +161,13 @@ def _is_time(s: Any) -> bool:
             and math.isfinite(s) and s > 0)
 
 
-def read_file(path: str, problems: list[Problem]) -> list[dict[str, Any]]:
-    """Records of one file, each with _file and _line; problems appended."""
+def read_file(path: str, problems: list[Problem],
+              others: list[str] | None = None) -> list[dict[str, Any]]:
+    """Run records of one file, each with _file and _line; problems appended.
+
+    Records of another kind ("record": "overhead", from scalekit-overhead and
+    ./scalekit measured) are not kernel runs: their file:line goes to others."""
+    others = [] if others is None else others
     records: list[dict[str, Any]] = []
     mine: list[Problem] = []
     try:
@@ -174,6 +180,10 @@ def read_file(path: str, problems: list[Problem]) -> list[dict[str, Any]]:
                 except json.JSONDecodeError as e:
                     mine.append(Problem(path, number, f"not JSON ({e.msg}, column {e.colno})"))
                     continue
+                if isinstance(obj, dict) and obj.get("schema") in SCHEMAS and \
+                        obj.get("record") not in (None, "run"):
+                    others.append(f"{path}:{number} ({obj['record']})")
+                    continue  # e.g. scalekit-overhead probes: not a kernel run
                 reason = check_record(obj)
                 if reason:
                     mine.append(Problem(path, number, reason))
@@ -345,10 +355,14 @@ def collect(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> Collection:
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
     kinds = sweep_kinds(files, paths)
+    others: list[str] = []
     for path in files:
-        for r in read_file(path, problems):
+        for r in read_file(path, problems, others):
             r["_sweep"], r["_sweep_kind"] = kinds.get(path, ("", ""))
             records.append(r)
+    if not records and others and not problems:
+        raise CollectError(f"no kernel runs in {', '.join(paths)}: only {len(others)} "
+                           "overhead record(s) (./scalekit measured prints their table)")
     if not records:
         shown = "\n  ".join(f"{p.where()}: {p.reason}" for p in problems[:MAX_PROBLEMS_SHOWN])
         more = len(problems) - MAX_PROBLEMS_SHOWN
@@ -358,7 +372,8 @@ def collect(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> Collection:
     records, dups = drop_duplicates(records)
     env_ids, env_table = environments(records)
     rows = [row for r, e in zip(records, env_ids) for row in _rows(r, e)]
-    return Collection(pd.DataFrame(rows), records, problems, dups, files, skipped, env_table)
+    return Collection(pd.DataFrame(rows), records, problems, dups, files, skipped, env_table,
+                      others)
 
 
 def excluded_records(c: Collection) -> pd.DataFrame:

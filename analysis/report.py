@@ -116,6 +116,10 @@ def overview(study) -> str:
         f"'vs seq' = {metrics.BASELINE_TEXT['seq']}; 'vs own' = {metrics.BASELINE_TEXT['own']}.",
         study.footnote,
     ]
+    if c.others:
+        parts.append(f"{len(c.others)} record(s) of other kinds (e.g. scalekit-overhead "
+                     "probes) are not kernel runs and are not analysed here; ./scalekit "
+                     "measured prints their table.")
     envs = c.environments
     if len(envs) > 1:
         parts.append(f"Warning: these results come from {len(envs)} different environments "

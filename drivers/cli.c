@@ -248,9 +248,17 @@ static int cli_unknown_option(const char *name, char *err, size_t errlen)
     char q[MSG_QUOTE_SIZE];
     const char *near =
         cli_closest(name, cli_option_names, sizeof cli_option_names / sizeof *cli_option_names);
+    const char *kernel_names[KOPT_GIVEN_MAX * 4];
+    size_t nk = kopt_all_names(kernel_names, sizeof kernel_names / sizeof *kernel_names);
+    const char *kernel_near = near == NULL && strncmp(name, "--", 2) == 0
+                                  ? cli_closest(name + 2, kernel_names, nk)
+                                  : NULL;
     msg_quote(name, q, sizeof q);
     if (near != NULL)
         cli_error(err, errlen, "unknown option %s; did you mean %s? (see --help)", q, near);
+    else if (kernel_near != NULL)
+        cli_error(err, errlen, "unknown option %s; did you mean --%s? (see --help)", q,
+                  kernel_near);
     else
         cli_error(err, errlen, "unknown option %s (see --help)", q);
     return CLI_UNKNOWN;
@@ -412,6 +420,10 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
     }
     int rc = cli_take_io(o, name, value, err, errlen);
     if (rc != 1) return rc;
+    if (strncmp(name, "--", 2) == 0) { /* a kernel's own option? (kopt.h) */
+        int taken = kopt_take(&o->kopt, name + 2, value, err, errlen);
+        if (taken != 0) return taken > 0 ? 0 : -1;
+    }
     return cli_unknown_option(name, err, errlen);
 }
 
@@ -550,6 +562,7 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
         return -1;
     }
     kernel_params_fill(k, &o->params);
+    if (kopt_resolve(&o->kopt, k, &o->params, err, errlen) != 0) return -1;
     if (kernel_params_check(k, &o->params, err, errlen) != 0) return -1;
     if (!o->schedule_given) o->schedule.kind = k->uneven ? PAR_DYNAMIC : PAR_STATIC;
     if (!o->decomp_given) o->decomp = k->uneven ? DECOMP_CYCLIC : DECOMP_BLOCK;
@@ -704,6 +717,7 @@ void cli_print_help(const char *prog)
         "\n"
         "exit status: 0 verified, 1 run-time error, 2 usage error, 3 verification failed\n",
         prog, CLI_MAX_REPS, CLI_MAX_REPS, CLI_LONG_RUN_SECONDS / 60, CLI_THREADS_PER_CPU);
+    kopt_print_help();
 }
 
 void cli_print_kernels(void)
@@ -721,6 +735,7 @@ void cli_print_kernels(void)
         printf("\n    rate in %s%s\n", k->rate_unit,
                k->uneven ? "; uneven cost per item (dynamic schedule, cyclic decomp)" : "");
         printf("    weak scaling on p workers: %s\n", kernel_weak_rule(k, rule, sizeof rule));
+        kopt_print_list(k);
     }
 }
 

@@ -13,6 +13,7 @@
 
 #include "decomp.h"
 #include "kernel.h"
+#include "kopt.h"
 #include "par.h"
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_VERIFY = 3 };
@@ -60,6 +61,7 @@ typedef struct cli_options {
     int64_t size_per_rank; /* --size-per-rank SIZE (weak scaling), 0 = off */
     int size_given;
     const char *io_dir; /* --io-dir DIR (iobench's scratch file; default .) */
+    kopt_set kopt;      /* kernel-specific options (kopt.h); values in params.opt */
 } cli_options;
 
 /* Parse argv into o. Returns 0, or -1 with a message for the user in err

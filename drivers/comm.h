@@ -48,6 +48,11 @@ void comm_sum_double(double *v, int n);
 void comm_max_double(double *v, int n);
 void comm_min_double(double *v, int n);
 void comm_max_u64(uint64_t *v, int n);
+/* Collective: combine every rank's kernel_result into *r on all ranks by the
+ * kernel_result rules, in ONE reduction (one MPI_Allreduce with a
+ * user-defined operation): the per-repetition cost of combining a result. */
+struct kernel_result;
+void comm_combine_result(struct kernel_result *r);
 /* Collective: 1 if every rank passed ok != 0, else 0. */
 int comm_all(int ok);
 /* Collective: broadcast n bytes from rank 0. */
@@ -75,6 +80,50 @@ typedef struct comm_halo {
 /* Collective among neighbours: update every halo face that has a neighbour.
  * Dimensions are exchanged one after another. */
 void comm_halo_exchange(const comm_halo *h);
+
+/* ---- synchronisation primitives between ranks for shared cells
+ * (kernel.h: kernel_shared): how MPI ranks, one thread each, add to cells
+ * that live on rank 0. A primitive is one entry in comm.c's table (with its
+ * add function); drivers/sync.c offers every entry as a --sync value.
+ * Without MPI each has a serial body (one rank: a plain add). add() is
+ * called by the thread that called comm_init() only (MPI_THREAD_FUNNELED). */
+typedef struct comm_sync {
+    const char *name;
+    const char *help;
+    int window; /* the cells live in an MPI window on rank 0 */
+    int epoch;  /* a passive-target epoch (MPI_Win_lock_all) spans each run */
+    void (*add)(void *cells, int64_t cell, uint64_t v); /* cells: a comm_cells */
+} comm_sync;
+
+/* The i-th primitive, or NULL past the end. */
+const comm_sync *comm_sync_at(int i);
+
+typedef struct comm_cells comm_cells;
+/* Collective: n cells for primitive s (a window on rank 0 if it needs one). */
+comm_cells *comm_cells_create(const comm_sync *s, int64_t n);
+/* Collective: zero every cell and open the run's epoch, if any. */
+void comm_cells_reset(comm_cells *c);
+/* Collective: complete every rank's updates and combine them; returns the
+ * cells' values on rank 0 (other ranks: unspecified contents). */
+const uint64_t *comm_cells_values(comm_cells *c);
+/* Collective. */
+void comm_cells_free(comm_cells *c);
+
+/* ---- probes for scalekit-overhead: the cost of MPI operations ---- */
+
+/* Collective barrier in which waiting ranks sleep (MPI_Ibarrier polled every
+ * 100 us) instead of spinning: ranks that must not take CPU time from the
+ * threads rank 0 is measuring wait in it. */
+void comm_barrier_quiet(void);
+/* Collective (ranks 0 and 1 exchange, the others return at once): n round
+ * trips of a `bytes` message from rank 0 to rank 1 and back (OSU latency
+ * is the time / n / 2). Returns rank 0's seconds; 0 on other ranks; -1
+ * with fewer than 2 ranks; -2 if the last message arrived corrupted. */
+double comm_pingpong(size_t bytes, int64_t n);
+/* Collective, like comm_pingpong(): n windows of `window` messages of
+ * `bytes` from rank 0 to rank 1 (MPI_Isend/MPI_Irecv, one MPI_Waitall),
+ * each window acknowledged by a 4-byte reply (OSU bandwidth). */
+double comm_stream(size_t bytes, int64_t n, int window);
 
 /* End every rank with exit code `code` after printing msg (any rank may
  * call; use for errors only some ranks see). Does not return. */

@@ -51,17 +51,18 @@ void harness_stats_of(const double *v, int64_t n, harness_stats *s)
     free(sorted);
 }
 
+/* One repetition; returns this rank's seconds (the max over ranks is taken
+ * once for all repetitions, after the last, so a repetition costs one
+ * barrier plus what run() does). */
 static double harness_one(harness_prepare_fn prepare, harness_run_fn run, void *ctx,
                           double *compute)
 {
-    double t0, t;
+    double t0;
     if (prepare != NULL) prepare(ctx);
     comm_barrier();
     t0 = harness_now();
-    *compute = run(ctx);
-    t = harness_now() - t0;
-    comm_max_double(&t, 1);
-    return t;
+    *compute = run(ctx, t0);
+    return harness_now() - t0;
 }
 
 void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harness_run_fn run,
@@ -76,6 +77,8 @@ void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harne
         r->seconds[i] = harness_one(prepare, run, ctx, &compute);
         total += compute;
     }
+    for (int64_t i = 0; i < reps; i += INT32_MAX) /* max over ranks, rep by rep */
+        comm_max_double(r->seconds + i, (int)(reps - i < INT32_MAX ? reps - i : INT32_MAX));
     harness_stats_of(r->seconds, reps, &r->time);
     r->compute_mine = total / (double)reps;
     spread[0] = r->compute_mine;
@@ -88,6 +91,50 @@ void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harne
     comm_sum_double(&r->compute_mean, 1);
     r->compute_mean /= comm_size();
     r->imbalance = r->compute_mean > 0 ? r->compute_max / r->compute_mean : 1.0;
+}
+
+/* One run of n operations; rank 0's seconds, on every rank. */
+static double harness_op_run(harness_op *op, int64_t n)
+{
+    double t = 0.0;
+    if (op->all_ranks) {
+        comm_barrier();
+        t = op->run(op->ctx, n);
+    } else {
+        if (comm_rank() == 0) t = op->run(op->ctx, n);
+        comm_barrier_quiet();
+    }
+    comm_bcast(&t, sizeof t);
+    return t;
+}
+
+/* The faster of two runs of n: one slow run (a thread pool that fell asleep,
+ * a descheduled peer) must not stop the doubling at a tiny n. */
+static double harness_op_best(harness_op *op, int64_t n)
+{
+    double a = harness_op_run(op, n), b;
+    if (a < 0.0) return a;
+    b = harness_op_run(op, n);
+    return b < 0.0 ? b : a < b ? a : b;
+}
+
+int harness_calibrate(harness_op *op, double target, int64_t max_n)
+{
+    /* Untimed first pass: warms caches, thread pools, pages; not used. */
+    double t = harness_op_run(op, 1);
+    op->n = 1;
+    if (t >= 0.0) t = harness_op_best(op, 1);
+    while (t >= 0.0 && t < target && op->n < max_n) {
+        op->n = op->n * 2 < max_n ? op->n * 2 : max_n;
+        t = harness_op_best(op, op->n);
+    }
+    return t < 0.0 ? -1 : 0;
+}
+
+double harness_sample(harness_op *op)
+{
+    double t = harness_op_run(op, op->n);
+    return t < 0.0 ? t : t / (double)op->n;
 }
 
 void harness_free(harness_result *r)

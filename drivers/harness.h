@@ -3,11 +3,11 @@
  * function handed to it, never timing code of its own.
  *
  * For each of `warmup` untimed and then `reps` timed repetitions:
- * prepare() (untimed), barrier, start clock, run(), stop clock, barrier.
- * A repetition's time is the maximum over ranks of the time between the
- * first barrier and the end of run(); run() also reports the part of it each
- * rank spent computing (not communicating), kept for load-imbalance figures.
- * Collective.
+ * prepare() (untimed), barrier, start clock, run(), stop clock. A
+ * repetition's time is the maximum over ranks of the time between the
+ * barrier and the end of run(), taken by one reduction after the last
+ * repetition (so a repetition costs one barrier beyond run()); run() also reports the part of it
+ * each rank spent computing (not communicating), kept for load-imbalance figures. Collective.
  */
 #ifndef SCALEKIT_HARNESS_H
 #define SCALEKIT_HARNESS_H
@@ -30,8 +30,9 @@ typedef struct harness_result {
 } harness_result;
 
 typedef void (*harness_prepare_fn)(void *ctx);
-/* Do one timed repetition; return the seconds of it spent computing. */
-typedef double (*harness_run_fn)(void *ctx);
+/* Do one timed repetition; return the seconds of it spent computing. start
+ * is the harness_now() reading at which its timing began. */
+typedef double (*harness_run_fn)(void *ctx, double start);
 
 /* Monotonic wall clock in seconds. */
 double harness_now(void);
@@ -43,5 +44,32 @@ void harness_free(harness_result *r);
 
 /* Summary statistics of n values (n >= 1); does not reorder v. */
 void harness_stats_of(const double *v, int64_t n, harness_stats *s);
+
+/* ---- calibrated timing of a repeated operation (EPCC, OSU) --------------
+ * An operation too short to time once is timed n times in a row: n is
+ * calibrated (doubling from 1) until one run lasts at least a target time,
+ * after one untimed first pass; then each sample is one run of n, reported
+ * per operation. Callers take many samples, interleaving the variants they
+ * compare (A B A B ...), and report median and spread. */
+typedef struct harness_op {
+    /* Perform the operation n times; return the seconds it took as seen by
+     * rank 0 (other ranks' return values are ignored), negative on failure. */
+    double (*run)(void *ctx, int64_t n);
+    void *ctx;
+    /* 1: every rank calls run() (an MPI operation), after a barrier. 0: rank
+     * 0 alone calls it while the others wait in comm_barrier_quiet(), asleep,
+     * so they take no CPU time from rank 0's threads. */
+    int all_ranks;
+    int64_t n; /* inner repetitions, set by harness_calibrate() */
+} harness_op;
+
+/* Collective: untimed first pass, then the smallest n = 1, 2, 4, ...
+ * (at most max_n) whose run lasts >= target seconds (the faster of two runs
+ * at each n, so one outlier cannot stop the doubling). 0, or -1 on every
+ * rank if run() failed. */
+int harness_calibrate(harness_op *op, double target, int64_t max_n);
+/* Collective: one sample: seconds per operation of a run of op->n (rank 0's
+ * clock, the same on every rank), negative if run() failed. */
+double harness_sample(harness_op *op);
 
 #endif

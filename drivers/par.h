@@ -61,7 +61,60 @@ void par_for_overlap(int64_t nitems, const par_schedule *s, par_item_fn fn, void
 typedef void (*par_team_fn)(void *ctx, int thread, int nthreads);
 void par_team(par_team_fn fn, void *ctx);
 
-/* Combine src into dst with the kernel_result rules. */
-void par_result_combine(kernel_result *dst, const kernel_result *src);
+/* ---- synchronisation primitives for shared cells (kernel.h: kernel_shared)
+ * How the threads of one process add to cells they all share. A primitive is
+ * one entry in par.c's table (with its add function); drivers/sync.c offers
+ * every entry as a --sync value. Without OpenMP each has a serial body (a
+ * team of one: every primitive is a plain add). */
+typedef struct par_sync {
+    const char *name;
+    const char *help;
+    int racy;          /* a deliberate data race: updates may be lost */
+    int locks;         /* needs one lock per cell */
+    int private_cells; /* threads add to private copies, summed after the loop */
+    void (*add)(void *cells, int64_t cell, uint64_t v); /* cells: a par_cells */
+} par_sync;
+
+/* The i-th primitive, or NULL past the end. */
+const par_sync *par_sync_at(int i);
+
+/* ---- probes for scalekit-overhead: the cost of threading constructs ----
+ * Each runs its construct n times in a row so the caller can time many
+ * repetitions at once (EPCC's inner repetitions). Master thread, outside a
+ * parallel region. */
+
+/* Team size of later parallel regions (omp_set_num_threads); no-op without
+ * OpenMP. */
+void par_set_threads(int n);
+/* n empty parallel regions: fork/join of the team. */
+void par_fork_join(int64_t n);
+/* Seconds taken by n barriers of the team, timed by thread 0 between its
+ * first and last barrier inside one region (the fork/join excluded). */
+double par_barriers(int64_t n);
+/* n times: create one POSIX thread that does nothing, and join it. 0, or -1
+ * if a thread could not be created. */
+int par_thread_create_join(int64_t n);
+/* Two threads pass messages of `bytes` through shared memory: the sender
+ * publishes its buffer with a release store, the receiver waits (acquire)
+ * and copies the message straight out of it (one copy, as MPI's single-copy
+ * transports do between processes). window == 0: n round trips (the
+ * receiver publishes its copy as the reply, which thread 0 copies out: OSU
+ * latency is the time / n / 2). window > 0: n windows of `window` messages
+ * from thread 0 to thread 1, each window taken before the next starts (OSU
+ * bandwidth). Returns the seconds timed by thread 0; -1 if the team has
+ * fewer than 2 threads or memory ran out; -2 if the last message arrived
+ * corrupted. */
+double par_exchange(size_t bytes, int64_t n, int window);
+
+typedef struct par_cells par_cells;
+/* n zeroed cells for primitive s, for teams of up to par_threads()
+ * threads. Ends the process if out of memory. Master thread. */
+par_cells *par_cells_create(const par_sync *s, int64_t n);
+/* Zero the cells (and private copies). Master thread, outside a loop. */
+void par_cells_reset(par_cells *c);
+/* Fold private copies into the cells and return them. Master thread,
+ * after the parallel loop that added to them. */
+uint64_t *par_cells_values(par_cells *c);
+void par_cells_free(par_cells *c);
 
 #endif

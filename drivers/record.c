@@ -108,16 +108,24 @@ void record_print_summary(const cli_options *o, const record_context *ctx, const
            ctx->model, o->kern->name, size, o->size_text, (long long)o->params.iters, ctx->ranks,
            ctx->threads, ctx->nodes, cli_schedule_name(&o->schedule, sched, sizeof sched),
            r->decomp);
+    for (int i = 0; i < KERNEL_OPTIONS && o->kopt.chosen[i] != NULL; i++)
+        printf("%s--%s %s%s", i ? ", " : "  options    ", o->kern->options[i].name,
+               o->kopt.chosen[i],
+               i + 1 == KERNEL_OPTIONS || o->kopt.chosen[i + 1] == NULL ? "\n" : "");
     printf("  time  [s]  median %.6f  min %.6f  mean %.6f  max %.6f  (%lld reps, %lld warm-up)\n",
            t->median, t->min, t->mean, t->max, (long long)o->reps, (long long)o->warmup);
-    printf("  rate       %.3f %s (median), best %.3f\n", record_rate(o, r, t->median),
-           o->kern->rate_unit, record_rate(o, r, t->min));
+    printf("  rate       %.3f %s (median), best %.3f; %.4g ns per work unit\n",
+           record_rate(o, r, t->median), o->kern->rate_unit, record_rate(o, r, t->min),
+           r->work_units > 0 ? t->median / r->work_units * 1e9 : 0.0);
     printf("  compute/rank [s]  min %.6f  max %.6f  (imbalance max/mean %.3f; work items/rank "
            "%.0f..%.0f)\n",
            r->timing.compute_min, r->timing.compute_max, r->timing.imbalance, r->items_min,
            r->items_max);
     printf("  result     %s: %s  [%s: %s]\n", v->value_name ? v->value_name : "value", v->got,
-           v->ok ? "verified" : "VERIFICATION FAILED", v->method);
+           v->ok               ? "verified"
+           : r->expected_wrong ? "wrong, as expected: a deliberate race"
+                               : "VERIFICATION FAILED",
+           v->method);
     if (r->io.active) record_print_io(&r->io);
     if (!v->ok) printf("  expected   %s\n  got        %s\n", v->expected, v->got);
     fflush(stdout);
@@ -147,6 +155,22 @@ static void record_params(json *j, const cli_options *o, const run_report *r)
     json_int(j, NULL, r->pdims[1]);
     json_array_end(j);
     json_int(j, "grain", o->kern->grain);
+    json_object_begin(j, "options"); /* kernel-specific options (kopt.h), given or default */
+    for (int i = 0; i < KERNEL_OPTIONS && o->kopt.chosen[i] != NULL; i++)
+        json_string(j, o->kern->options[i].name, o->kopt.chosen[i]);
+    json_object_end(j);
+}
+
+void record_json_stats(json *j, const char *key, const harness_stats *s)
+{
+    json_object_begin(j, key);
+    json_double(j, "min", s->min);
+    json_double(j, "q1", s->q1);
+    json_double(j, "median", s->median);
+    json_double(j, "mean", s->mean);
+    json_double(j, "q3", s->q3);
+    json_double(j, "max", s->max);
+    json_object_end(j);
 }
 
 static void record_timing(json *j, const cli_options *o, const run_report *r)
@@ -156,19 +180,14 @@ static void record_timing(json *j, const cli_options *o, const run_report *r)
     for (int64_t i = 0; i < r->timing.reps; i++)
         json_double(j, NULL, r->timing.seconds[i]);
     json_array_end(j);
-    json_object_begin(j, "time");
-    json_double(j, "min", t->min);
-    json_double(j, "q1", t->q1);
-    json_double(j, "median", t->median);
-    json_double(j, "mean", t->mean);
-    json_double(j, "q3", t->q3);
-    json_double(j, "max", t->max);
-    json_object_end(j);
+    record_json_stats(j, "time", t);
     json_object_begin(j, "rate");
     json_double(j, "median", record_rate(o, r, t->median));
     json_double(j, "best", record_rate(o, r, t->min));
     json_string(j, "unit", o->kern->rate_unit);
     json_double(j, "work_units", r->work_units);
+    /* Cost of one unit of work (e.g. one counter update), median run. */
+    json_double(j, "ns_per_unit", r->work_units > 0 ? t->median / r->work_units * 1e9 : 0.0);
     json_double(j, "bytes", o->kern->bytes != NULL ? o->kern->bytes(&o->params) : 0.0);
     json_object_end(j);
     json_object_begin(j, "imbalance");
@@ -185,6 +204,7 @@ static void record_result(json *j, const run_report *r)
 {
     const kernel_verdict *v = &r->verdict;
     json_bool(j, "verified", v->ok);
+    json_bool(j, "expected_wrong", r->expected_wrong);
     json_object_begin(j, "result");
     json_string(j, "name", v->value_name);
     if (v->value_is_integer)
@@ -221,6 +241,7 @@ static void record_provenance(json *j, const record_context *ctx)
     json_string(j, "compiler", SCALEKIT_COMPILER);
     json_string(j, "cflags", SCALEKIT_CFLAGS);
     json_string(j, "build_type", SCALEKIT_BUILD_TYPE);
+    json_string(j, "arch", SCALEKIT_ARCH);
     json_string(j, "git_commit", SCALEKIT_GIT_COMMIT);
     json_string(j, "timestamp", ctx->timestamp);
     record_env(j, "SLURM_JOB_ID");
@@ -345,6 +366,11 @@ static void record_layout(json *j, const layout_table *t)
     }
     json_array_end(j);
     json_int(j, "layout_shared_cores", t->shared);
+}
+
+void record_json_provenance(json *j, const record_context *ctx)
+{
+    record_provenance(j, ctx);
 }
 
 int record_write(const cli_options *o, const record_context *ctx, const run_report *r)

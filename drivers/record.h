@@ -9,6 +9,7 @@
 #define SCALEKIT_RECORD_H
 
 #include "cli.h"
+#include "json.h"
 #include "jsonl.h"
 #include "layout.h"
 #include "run.h"
@@ -39,5 +40,11 @@ void record_print_summary(const cli_options *o, const record_context *ctx, const
 
 /* Rank 0: append the record to o->output. 0, or -1 with a message printed. */
 int record_write(const cli_options *o, const record_context *ctx, const run_report *r);
+
+/* Rank 0: the "provenance" object of a record, for records of other kinds
+ * (scalekit-overhead) built with the same context. */
+void record_json_provenance(json *j, const record_context *ctx);
+/* An object {min, q1, median, mean, q3, max} called key. */
+void record_json_stats(json *j, const char *key, const harness_stats *s);
 
 #endif

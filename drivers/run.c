@@ -18,6 +18,7 @@
 #include "msg.h"
 #include "par.h"
 #include "runio.h"
+#include "sync.h"
 
 typedef struct run_ctx {
     const cli_options *opt;
@@ -29,18 +30,24 @@ typedef struct run_ctx {
     void *state;
     kernel_field field;
     comm_halo halo;
+    int initialised;        /* init() has run (kernels with init_once skip it later) */
     kernel_result local;    /* this rank's result of the last iteration */
     kernel_result combined; /* the last run's result over all ranks */
     runio io;               /* images, checkpoints, restarts, iobench */
+    sync_cells *sync;       /* shared cells (kernels with shared_cells), else NULL */
 } run_ctx;
 
-/* Combine a rank's result over all ranks (the kernel_result rules). */
-static void run_combine(const kernel_result *mine, kernel_result *all)
+/* Combine a rank's result over all ranks (the kernel_result rules), in one
+ * collective: this is inside every timed repetition of a kernel without
+ * finish(), so it sets the floor of every strong-scaling curve. A kernel
+ * that declares result_counts needs only an integer sum of those counts. */
+static void run_combine(const run_ctx *c, const kernel_result *mine, kernel_result *all)
 {
     *all = *mine;
-    comm_sum_u64(all->count, KERNEL_COUNTS);
-    comm_sum_double(all->sum, KERNEL_SUMS);
-    comm_max_double(all->max, KERNEL_MAXES);
+    if (c->k->result_counts > 0)
+        comm_sum_u64(all->count, c->k->result_counts);
+    else
+        comm_combine_result(all);
 }
 
 /* Map local work item i to the span it covers. */
@@ -88,7 +95,10 @@ static void run_init_state(void *ctx)
     run_ctx *c = ctx;
     par_schedule st = {PAR_STATIC, 0};
     kernel_result unused;
-    if (c->k->init != NULL) par_for(c->nitems, &st, run_item_init, c, &unused);
+    if (c->sync != NULL) sync_reset(c->sync);
+    if (c->k->init == NULL || (c->k->init_once && c->initialised)) return;
+    par_for(c->nitems, &st, run_item_init, c, &unused);
+    c->initialised = 1;
 }
 
 static void run_prepare(void *ctx)
@@ -98,12 +108,12 @@ static void run_prepare(void *ctx)
     runio_prepare(&c->io); /* a restarted run reads its checkpoint back */
 }
 
-/* One iteration's work() over all items; with an asynchronous checkpoint in
- * flight the master thread writes its next step meanwhile. Returns the
- * seconds of computing (I/O the other threads did not hide left out). */
-static double run_sweep(run_ctx *c)
+/* One iteration's work() over all items, whose computing began at t0; with
+ * an asynchronous checkpoint in flight the master thread writes its next
+ * step meanwhile. Returns the seconds of computing (I/O the other threads
+ * did not hide left out). */
+static double run_sweep(run_ctx *c, double t0)
 {
-    double t0 = harness_now();
     par_task_fn task = runio_task(&c->io);
     par_overlap ov;
     if (task == NULL) {
@@ -118,22 +128,31 @@ static double run_sweep(run_ctx *c)
     return harness_now() - t0;
 }
 
-static double run_once(void *ctx)
+/* One timed run; start is the harness's clock reading. Compute time leaves
+ * out halo exchanges, I/O and the combine. Without a halo or I/O nothing but
+ * computing happens between sweeps, so each sweep begins where the last
+ * ended and the first at start: one clock reading per sweep, which keeps
+ * the per-repetition floor at one reduction plus three readings. */
+static double run_once(void *ctx, double start)
 {
     run_ctx *c = ctx;
-    double compute = 0.0;
+    int halo = c->k->dims == 2 && c->k->halo > 0, chain = !halo && !c->io.active;
+    double compute = 0.0, t = start;
     for (int64_t it = runio_run_begin(&c->io); it < c->opt->params.iters; it++) {
-        if (c->k->dims == 2 && c->k->halo > 0) {
+        if (halo) {
             c->k->field(c->state, &c->field);
             comm_halo_exchange(&c->halo);
         }
         runio_before_work(&c->io, it);
-        compute += run_sweep(c);
+        double t0 = chain ? t : harness_now(), s = run_sweep(c, t0);
+        compute += s;
+        t = t0 + s;
         runio_after_iteration(&c->io, it + 1);
     }
     runio_run_end(&c->io);
     /* Combining the answer over ranks is part of the computation's cost. */
-    if (c->k->finish == NULL) run_combine(&c->local, &c->combined);
+    if (c->k->finish == NULL) run_combine(c, &c->local, &c->combined);
+    if (c->sync != NULL) sync_flush(c->sync);
     return compute;
 }
 
@@ -209,6 +228,28 @@ static int run_check_memory(const run_ctx *c)
                   "%.2f GiB); use a smaller --size or more nodes",
                   c->k->name, need[0] / 1073741824.0, local_ranks, have / 1073741824.0);
     return CLI_EXIT_USAGE;
+}
+
+/* The index of k's KERNEL_OPTION_SYNC option (it picks the primitive). */
+static int run_sync_option(const kernel *k)
+{
+    for (int i = 0; k->options != NULL && k->options[i].name != NULL; i++)
+        if (k->options[i].kind == KERNEL_OPTION_SYNC) return i;
+    return -1;
+}
+
+/* Collective: the shared cells of kernels that ask for them. */
+static void run_setup_sync(run_ctx *c, run_report *rep)
+{
+    const kernel_params *p = &c->opt->params;
+    int64_t n = c->k->shared_cells != NULL ? c->k->shared_cells(p) : 0;
+    int option = run_sync_option(c->k);
+    if (n <= 0) return;
+    SK_CHECK(option >= 0 && c->k->summarise != NULL && c->k->create != NULL,
+             "a kernel with shared cells needs a --sync option, create() and summarise()");
+    c->sync = sync_create(p->opt[option], n);
+    c->dom.shared = sync_shared(c->sync);
+    rep->expected_wrong = sync_racy(p->opt[option]);
 }
 
 static void run_setup_state(run_ctx *c)
@@ -290,7 +331,7 @@ static void run_verify(run_ctx *c, run_report *rep)
     kernel_sampled sampled, *s = NULL;
     if (c->k->finish != NULL) {
         par_for(c->nitems, &c->opt->schedule, run_item_finish, c, &c->local);
-        run_combine(&c->local, &c->combined);
+        run_combine(c, &c->local, &c->combined);
     }
     if (c->k->verify_output != NULL) {
         s = &sampled;
@@ -298,6 +339,10 @@ static void run_verify(run_ctx *c, run_report *rep)
     }
     *r = c->combined;
     memset(&rep->verdict, 0, sizeof rep->verdict);
+    if (c->sync != NULL && comm_rank() == 0) {
+        memset(r, 0, sizeof *r);
+        c->k->summarise(&c->opt->params, sync_values(c->sync), sync_shared(c->sync)->ncells, r);
+    }
     kernel_params done = c->opt->params; /* a restarted run does fewer iterations */
     done.iters -= c->io.start;
     if (comm_rank() == 0) {
@@ -332,6 +377,7 @@ int run_kernel(const cli_options *o, run_report *rep)
     comm_min_double(&rep->items_min, 1);
     comm_max_double(&rep->items_max, 1);
     runio_setup(&c.io, o, rep->decomp, run_model());
+    run_setup_sync(&c, rep);
     run_setup_state(&c);
     if (o->restart != NULL) rc = runio_restart(&c.io, run_init_state, &c);
     if (rc == CLI_EXIT_OK) {
@@ -341,6 +387,7 @@ int run_kernel(const cli_options *o, run_report *rep)
     }
     runio_free(&c.io);
     if (c.k->destroy != NULL) c.k->destroy(c.state);
+    sync_free(c.sync);
     return rc;
 }
 

@@ -24,6 +24,8 @@ typedef struct run_report {
     int pdims[2];                /* rank grid (2-D kernels), else {size, 1} */
     char decomp[32];             /* as recorded, e.g. "cyclic,1" or "2x1 tiles" */
     io_summary io;               /* I/O phases (io.active = 0 for runs without I/O) */
+    int expected_wrong;          /* the run used a deliberately racy primitive (--sync none): a
+                                  * wrong answer is what it demonstrates, not a failure */
 } run_report;
 
 /* Collective. Returns CLI_EXIT_OK when the run completed (verified or not:

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 enum { KERNEL_SIZE_DIMS = 3, KERNEL_COUNTS = 4, KERNEL_SUMS = 4, KERNEL_MAXES = 2 };
+enum { KERNEL_OPTIONS = 4 }; /* most kernel-specific options one kernel may declare */
 enum { KERNEL_PRESET_SMALL, KERNEL_PRESET_MEDIUM, KERNEL_PRESET_LARGE, KERNEL_PRESETS };
 enum { KERNEL_WEAK_FIXED = -1 }; /* kernel.weak_axes: the size is per worker already */
 
@@ -41,6 +42,10 @@ enum { KERNEL_WEAK_FIXED = -1 }; /* kernel.weak_axes: the size is per worker alr
 typedef struct kernel_params {
     int64_t size[KERNEL_SIZE_DIMS];
     int64_t iters;
+    /* Kernel-specific options (see kernel_option), in the order the kernel
+     * declares them: the index of the chosen value in that option's list.
+     * Zero-initialised params choose each option's first value. */
+    int opt[KERNEL_OPTIONS];
 } kernel_params;
 
 /* The part of the global domain this process owns.
@@ -54,6 +59,8 @@ typedef struct kernel_domain {
     int64_t extent[2];
     int64_t nlocal;
     int64_t lo[2], hi[2];
+    /* The shared cells of the run (kernels with shared_cells), else NULL. */
+    const struct kernel_shared *shared;
 } kernel_domain;
 
 /* A run of consecutive local indices (1-D) or local rows (2-D):
@@ -158,6 +165,52 @@ typedef struct kernel_verdict {
     char method[80]; /* how it was checked, e.g. "table pi(10^6)" */
 } kernel_verdict;
 
+/* Drivers, as bits, for what applies where. */
+enum {
+    KERNEL_MODEL_SEQ = 1,
+    KERNEL_MODEL_OMP = 2,
+    KERNEL_MODEL_MPI = 4,
+    KERNEL_MODEL_HYBRID = 8,
+    KERNEL_MODEL_ALL = 15
+};
+
+/* One allowed value of a kernel-specific option. */
+typedef struct kernel_choice {
+    const char *name;
+    const char *help;
+    unsigned models;       /* drivers it applies to (KERNEL_MODEL_* bits); 0 = all */
+    const char *elsewhere; /* where it does not apply: why, and what to use instead */
+} kernel_choice;
+
+typedef enum kernel_option_kind {
+    KERNEL_OPTION_CHOICE, /* one of the kernel's `choices` */
+    KERNEL_OPTION_SYNC    /* a synchronisation primitive of the drivers' layers (drivers/sync.c):
+                           * the values come from par.c and comm.c, not from the kernel */
+} kernel_option_kind;
+
+/* A kernel-specific command-line option --NAME VALUE. Its default is the
+ * first value that applies to the driver. */
+typedef struct kernel_option {
+    const char *name; /* "variant" for --variant */
+    const char *help;
+    kernel_option_kind kind;
+    const kernel_choice *choices; /* KERNEL_OPTION_CHOICE: ends with {NULL} */
+} kernel_option;
+
+/* Shared cells: `ncells` 64-bit counters that every worker of a run (every
+ * thread of every rank) adds to through the synchronisation primitive the
+ * user chose (the kernel's KERNEL_OPTION_SYNC option). The drivers provide
+ * them (drivers/sync.c over par.c and comm.c), so a kernel that studies
+ * synchronisation never sees OpenMP or MPI. add() may be called from any
+ * thread inside work(), concurrently, for any 0 <= cell < ncells. The cells
+ * are zero at the start of every run; after the last run the drivers hand
+ * their combined values to the kernel's summarise(). */
+typedef struct kernel_shared {
+    void *ctx;
+    int64_t ncells;
+    void (*add)(void *ctx, int64_t cell, uint64_t v);
+} kernel_shared;
+
 typedef struct kernel {
     const char *name;
     const char *summary;   /* one line for --help */
@@ -244,6 +297,31 @@ typedef struct kernel {
      * --checkpoint-every or --restart where there is nothing to write (the
      * unit tests check it against outputs()). 0 for kernels without I/O. */
     unsigned output_uses;
+    /* 1 if work() never changes anything a later run depends on (triad
+     * overwrites a from b and c and never writes b or c): the drivers then
+     * call init() before the first run only, not before every run. 0 (the
+     * default) re-initialises before every warm-up and timed run. */
+    int init_once;
+    /* n > 0 if work() and finish() only ever write count[0..n-1] (sum[] and
+     * max[] stay 0): the drivers then combine partial results over ranks with
+     * one integer sum of n counts, the cheapest reduction, which is inside
+     * every timed run of a kernel without finish(). 0 (the default) combines
+     * the whole kernel_result. */
+    int result_counts;
+
+    /* Optional: kernel-specific command-line options, ended by an entry with
+     * name NULL (at most KERNEL_OPTIONS). The shared command line parses and
+     * validates them for the driver (drivers/kopt.c), stores the choices in
+     * kernel_params.opt and shows them in --list and --help. */
+    const kernel_option *options;
+    /* Optional: shared cells a run needs (kernel_shared); NULL or 0 = none.
+     * Needs an option of kind KERNEL_OPTION_SYNC (it picks the primitive),
+     * create() (it finds the cells in domain->shared) and summarise(). */
+    int64_t (*shared_cells)(const kernel_params *p);
+    /* With shared_cells: fold the cells' combined values after the last run
+     * into r (zeroed) for verify(). Pure; called once, on rank 0. */
+    void (*summarise)(const kernel_params *p, const uint64_t *cells, int64_t ncells,
+                      kernel_result *r);
 
     /* Optional (NULL = the kernel streams no arrays: its data lives in
      * registers or cache): compulsory memory traffic of one run (all
@@ -266,6 +344,9 @@ int kernel_output_with(const kernel *k, void *state, unsigned use, kernel_output
 /* Fill omitted size numbers from the kernel's defaults. */
 void kernel_params_fill(const kernel *k, kernel_params *p);
 
+/* Combine partial result `part` into `into` by the rules above (count and
+ * sum add, max takes the maximum): the one definition every combine uses. */
+void kernel_result_combine(kernel_result *into, const kernel_result *part);
 /* Sampled verification helpers (kernels/sample.c). */
 size_t kernel_type_size(kernel_type t);
 /* A fixed sample of up to `want` (<= max) of the indices 0..n-1 into index,

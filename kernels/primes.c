@@ -214,4 +214,5 @@ const kernel kernel_primes = {
     .verify = primes_verify,
     .work_units = primes_work_units,
     .est_seconds = primes_est_seconds,
+    .result_counts = 1, /* count[0] only */
 };

@@ -17,9 +17,12 @@ extern const kernel kernel_mandelbrot;
 extern const kernel kernel_stencil;
 extern const kernel kernel_triad;
 extern const kernel kernel_iobench;
+extern const kernel kernel_counter;
+extern const kernel kernel_latency;
 
-static const kernel *const kernels[] = {&kernel_primes,  &kernel_pi,    &kernel_mandelbrot,
-                                        &kernel_stencil, &kernel_triad, &kernel_iobench};
+static const kernel *const kernels[] = {&kernel_primes,  &kernel_pi,     &kernel_mandelbrot,
+                                        &kernel_stencil, &kernel_triad,  &kernel_iobench,
+                                        &kernel_counter, &kernel_latency};
 
 enum { KERNEL_COUNT = sizeof kernels / sizeof kernels[0] };
 
@@ -77,6 +80,16 @@ int kernel_params_check(const kernel *k, const kernel_params *p, char *err, size
         return -1;
     }
     return k->check(p, err, errlen);
+}
+
+void kernel_result_combine(kernel_result *into, const kernel_result *part)
+{
+    for (int i = 0; i < KERNEL_COUNTS; i++)
+        into->count[i] += part->count[i];
+    for (int i = 0; i < KERNEL_SUMS; i++)
+        into->sum[i] += part->sum[i];
+    for (int i = 0; i < KERNEL_MAXES; i++)
+        into->max[i] = part->max[i] > into->max[i] ? part->max[i] : into->max[i];
 }
 
 /* How many leading size numbers grow under weak scaling (0 = none). */

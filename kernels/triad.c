@@ -198,5 +198,6 @@ const kernel kernel_triad = {
     .verify = triad_verify,
     .work_units = triad_work_units,
     .est_seconds = triad_est_seconds,
+    .init_once = 1, /* a = b + s*c never changes b or c; a is rewritten whole */
     .bytes = triad_bytes,
 };

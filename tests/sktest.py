@@ -25,7 +25,8 @@ import time
 TIMEOUT = 120.0
 MODELS = ("seq", "omp", "mpi", "hybrid")
 MPI_MODELS = ("mpi", "hybrid")
-KERNELS = ("primes", "pi", "mandelbrot", "stencil", "triad", "iobench")
+KERNELS = ("primes", "pi", "mandelbrot", "stencil", "triad", "iobench", "counter",
+           "latency")
 
 # Stderr text that must never appear: crashes, sanitizer reports, aborts.
 CRASH_MARKERS = (
@@ -34,6 +35,7 @@ CRASH_MARKERS = (
     "segfault",
     "core dumped",
     "AddressSanitizer",
+    "ThreadSanitizer",
     "LeakSanitizer",
     "UndefinedBehaviorSanitizer",
     "runtime error:",

@@ -1,7 +1,8 @@
 /*
  * test_drivers.c - unit tests of the model-independent driver pieces:
- * decomposition arithmetic, command-line parsing, the JSON builder and the
- * timing statistics. Runs in one process with the serial comm/par layers.
+ * decomposition arithmetic, command-line parsing (with kernel options), the
+ * JSON builder, the timing statistics and the serial bodies of the shared-cell
+ * primitives. Runs in one process with the serial comm/par layers (as seq).
  * Last line: "N passed, N failed".
  */
 #define _GNU_SOURCE
@@ -14,12 +15,17 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "comm.h"
 #include "decomp.h"
 #include "harness.h"
 #include "json.h"
+#include "run.h"
 #include "jsonl.h"
 #include "msg.h"
 #include "layout.h"
+#include "kopt.h"
+#include "par.h"
+#include "sync.h"
 
 static int passed, failed;
 
@@ -247,6 +253,86 @@ static void test_cli(void)
     CHECK(parse("", &o, err, sizeof err) != 0 && strstr(err, "--kernel"));
 }
 
+/* The index of the choice called name that applies to this driver (seq). */
+static int choice_index(const kernel_option *o, const char *name)
+{
+    const kernel_choice *list = kopt_choices(o);
+    for (int i = 0; list[i].name != NULL; i++)
+        if (strcmp(list[i].name, name) == 0 && kopt_applies(&list[i], kopt_model())) return i;
+    return -1;
+}
+
+static int refused(const char *line, const char *n1, const char *n2);
+
+static void test_kernel_options(void)
+{
+    cli_options o;
+    char err[256];
+    const kernel *c = kernel_find("counter");
+    kopt_set s;
+    memset(&s, 0, sizeof s);
+    CHECK(kopt_model() == KERNEL_MODEL_SEQ && strcmp(kopt_model_name(kopt_model()), "seq") == 0);
+    CHECK(kopt_take(&s, "nosuch", "x", err, sizeof err) == 0);
+    CHECK(kopt_take(&s, "sync", "lock", err, sizeof err) == 1 && s.n == 1);
+    /* A repeat is the command line's to refuse (below), like any option's. */
+    /* Defaults: the first value that applies here; given values land in params.opt. */
+    CHECK(parse("--kernel counter", &o, err, sizeof err) == 0 &&
+          strcmp(o.kopt.chosen[0], "atomic") == 0 && strcmp(o.kopt.chosen[1], "counter") == 0 &&
+          o.kopt.chosen[2] == NULL && o.params.opt[1] == 0);
+    CHECK(parse("--sync lock --kernel counter --variant=histogram", &o, err, sizeof err) == 0 &&
+          strcmp(o.kopt.chosen[0], "lock") == 0 &&
+          o.params.opt[0] == choice_index(&c->options[0], "lock") &&
+          strcmp(o.kopt.chosen[1], "histogram") == 0 && o.params.opt[1] == 1);
+    CHECK(parse("--kernel counter --sync none", &o, err, sizeof err) == 0 &&
+          sync_racy(o.params.opt[0]) && !sync_racy(choice_index(&c->options[0], "atomic")));
+    /* Errors: unknown value, a value for another driver, another kernel's option, twice. */
+    CHECK(parse("--kernel counter --sync foo", &o, err, sizeof err) != 0 && strstr(err, "'foo'") &&
+          strstr(err, "atomic"));
+    CHECK(parse("--kernel counter --sync rma", &o, err, sizeof err) != 0 &&
+          strstr(err, "does not apply to scalekit-seq") && strstr(err, "scalekit-mpi"));
+    CHECK(parse("--kernel counter --variant", &o, err, sizeof err) != 0 &&
+          strstr(err, "--variant"));
+    CHECK(parse("--kernel pi --variant histogram", &o, err, sizeof err) != 0 &&
+          strstr(err, "counter") && strstr(err, "pi"));
+    CHECK(parse("--kernel counter --variant counter --variant counter", &o, err, sizeof err) != 0 &&
+          strstr(err, "twice"));
+    CHECK(parse("--kernel pi", &o, err, sizeof err) == 0 && o.kopt.chosen[0] == NULL);
+    CHECK(refused("--kernel counter --snyc atomic", "did you mean --sync?", NULL));
+    /* Kernel options never shadow a driver option, and fit params.opt. */
+    for (size_t i = 0; kernel_at(i) != NULL; i++) {
+        const kernel *k = kernel_at(i);
+        static const char *const driver_opts[] = {"kernel", "size",     "iters",  "reps",
+                                                  "warmup", "schedule", "decomp", "output",
+                                                  "layout", "list",     "help",   "version"};
+        int n = 0;
+        for (; k->options != NULL && k->options[n].name != NULL; n++)
+            for (size_t d = 0; d < sizeof driver_opts / sizeof driver_opts[0]; d++)
+                CHECK(strcmp(k->options[n].name, driver_opts[d]) != 0);
+        CHECK(n <= KERNEL_OPTIONS);
+    }
+}
+
+/* Every primitive's serial body counts exactly (one rank, a team of one). */
+static void test_sync_serial(void)
+{
+    const kernel_choice *list = sync_choices();
+    int n = 0;
+    for (; list[n].name != NULL; n++) {
+        sync_cells *s = sync_create(n, 5);
+        const kernel_shared *sh = sync_shared(s);
+        for (int run = 0; run < 2; run++) {
+            sync_reset(s);
+            for (int64_t i = 0; i < 1000; i++)
+                sh->add(sh->ctx, i % 5, 2);
+            sync_flush(s);
+            const uint64_t *v = sync_values(s);
+            CHECK(sh->ncells == 5 && v != NULL && v[0] == 400 && v[4] == 400);
+        }
+        sync_free(s);
+    }
+    CHECK(n >= 8 && par_sync_at(0) != NULL && comm_sync_at(0) != NULL);
+}
+
 /* parse() must fail with a message containing every one of the needles. */
 static int refused(const char *line, const char *n1, const char *n2)
 {
@@ -441,6 +527,40 @@ static void test_stats(void)
     CHECK(s.min == 4.0 && s.median == 4.0 && s.q3 == 4.0);
 }
 
+/* init() calls seen by counting_init(), which wraps a kernel's init(). */
+static int64_t init_calls;
+static void (*init_wrapped)(void *state, const kernel_span *s);
+
+static void counting_init(void *state, const kernel_span *s)
+{
+    init_calls++;
+    init_wrapped(state, s);
+}
+
+/* The runner calls init() before every warm-up and timed run, or only before
+ * the first when the kernel declares init_once; both runs verify. triad at
+ * 100000 elements has 13 work items (grain 8192). */
+static void test_run_init_once(void)
+{
+    cli_options o;
+    run_report rep;
+    char err[256];
+    CHECK(parse("--kernel triad --size 100000 --iters 2 --reps 3 --warmup 2", &o, err,
+                sizeof err) == 0);
+    kernel k = *o.kern;
+    CHECK(k.init_once == 1 && k.grain == 8192);
+    init_wrapped = k.init;
+    k.init = counting_init;
+    o.kern = &k;
+    for (int once = 0; once <= 1; once++) {
+        k.init_once = once;
+        init_calls = 0;
+        CHECK(run_kernel(&o, &rep) == CLI_EXIT_OK && rep.verdict.ok);
+        CHECK(init_calls == (once ? 13 : 5 * 13));
+        run_report_free(&rep);
+    }
+}
+
 /* sets[i] = CPUs lo..hi of thread i. */
 static void cpus_range(layout_cpuset *s, int lo, int hi)
 {
@@ -489,6 +609,8 @@ int main(void)
     test_parse_count();
     test_parse_size();
     test_cli();
+    test_kernel_options();
+    test_sync_serial();
     test_cli_messages();
     test_cli_long_values();
     test_msg_quote();
@@ -496,6 +618,7 @@ int main(void)
     test_jsonl();
     test_json();
     test_stats();
+    test_run_init_once();
     test_layout_match();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;

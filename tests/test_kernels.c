@@ -10,6 +10,7 @@
  * failure; the last line printed is "N passed, N failed".
  */
 #include "kernel.h"
+#include "mandelbrot.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -35,15 +36,15 @@ static void check_report(int ok, const char *what, const char *file, int line)
 
 enum { PHASE_INIT, PHASE_WORK, PHASE_FINISH };
 
-static void result_combine(kernel_result *into, const kernel_result *part)
+/* The shared cells the simulated driver hands kernels that ask for them:
+ * plain adds (one thread), reset by the test. */
+enum { SIM_CELLS = 4096 };
+static uint64_t sim_cells[SIM_CELLS];
+static void sim_add(void *ctx, int64_t cell, uint64_t v)
 {
-    for (int i = 0; i < KERNEL_COUNTS; i++)
-        into->count[i] += part->count[i];
-    for (int i = 0; i < KERNEL_SUMS; i++)
-        into->sum[i] += part->sum[i];
-    for (int i = 0; i < KERNEL_MAXES; i++)
-        into->max[i] = part->max[i] > into->max[i] ? part->max[i] : into->max[i];
+    ((uint64_t *)ctx)[cell] += v;
 }
+static kernel_shared sim_shared = {sim_cells, SIM_CELLS, sim_add};
 
 /* Run one phase on every span, each span with its own zeroed partial. */
 static void spans_apply(const kernel *k, void *st, const kernel_span *sp, size_t n, int phase,
@@ -58,7 +59,7 @@ static void spans_apply(const kernel *k, void *st, const kernel_span *sp, size_t
             k->work(st, &sp[i], &part);
         else
             k->finish(st, &sp[i], &part);
-        result_combine(acc, &part);
+        kernel_result_combine(acc, &part); /* the drivers' rule */
     }
 }
 
@@ -98,6 +99,10 @@ static int run_1d_sampled(const kernel *k, const kernel_params *p, int nranks, i
     for (int rank = 0; rank < nranks; rank++) {
         size_t n;
         kernel_domain d = {.extent = {extent, k->extent(p, 1)}};
+        if (k->shared_cells != NULL) {
+            sim_shared.ncells = k->shared_cells(p);
+            d.shared = &sim_shared;
+        }
         kernel_span *sp = spans_make(extent, nranks, rank, block, piece, &n, &d.nlocal);
         void *st = sp != NULL && k->create != NULL ? k->create(p, &d) : NULL;
         if (sp == NULL || (k->create != NULL && st == NULL)) {
@@ -118,7 +123,7 @@ static int run_1d_sampled(const kernel *k, const kernel_params *p, int nranks, i
                 spans_apply(k, st, sp, n, PHASE_FINISH, &r);
             }
         }
-        result_combine(out, &r);
+        kernel_result_combine(out, &r);
         kernel_output o;
         if (smp != NULL && kernel_verify_output(k, st, &o) == 0) kernel_sampled_add(smp, &o);
         if (k->destroy != NULL) k->destroy(st);
@@ -180,14 +185,15 @@ static int rejects(const kernel *k, kernel_params p, const char *needle)
 
 static void test_registry_table(void)
 {
-    static const char *const names[] = {"primes",  "pi",    "mandelbrot",
-                                        "stencil", "triad", "iobench"};
-    for (size_t i = 0; i < 6; i++) {
+    static const char *const names[] = {"primes", "pi",      "mandelbrot", "stencil",
+                                        "triad",  "iobench", "counter",    "latency"};
+    enum { N = sizeof names / sizeof names[0] };
+    for (size_t i = 0; i < N; i++) {
         const kernel *k = kernel_at(i);
         CHECK(k != NULL && strcmp(k->name, names[i]) == 0);
         CHECK(kernel_find(names[i]) == k);
     }
-    CHECK(kernel_at(6) == NULL);
+    CHECK(kernel_at(N) == NULL);
     CHECK(kernel_find("nope") == NULL);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_SMALL], "small") == 0);
     CHECK(strcmp(kernel_preset_names[KERNEL_PRESET_MEDIUM], "medium") == 0);
@@ -248,6 +254,18 @@ static void test_registry_kernel(const kernel *k)
         CHECK(k->verify_output && k->verify_sample && k->outputs && k->create);
     /* State is optional, but create and destroy come as a pair. */
     CHECK((k->create == NULL) == (k->destroy == NULL));
+    /* Shared cells need a --sync option, state and summarise(). */
+    if (k->shared_cells != NULL) {
+        int sync = 0;
+        for (int i = 0; k->options != NULL && k->options[i].name != NULL; i++)
+            sync += k->options[i].kind == KERNEL_OPTION_SYNC;
+        CHECK(sync == 1 && k->create != NULL && k->summarise != NULL);
+    }
+    for (int i = 0; k->options != NULL && k->options[i].name != NULL; i++) {
+        const kernel_option *o = &k->options[i];
+        CHECK(i < KERNEL_OPTIONS && o->help != NULL);
+        CHECK(o->kind == KERNEL_OPTION_SYNC || (o->choices != NULL && o->choices[0].name != NULL));
+    }
     for (int i = 0; i < KERNEL_PRESETS; i++) {
         kernel_params p = {.iters = 0};
         memcpy(p.size, k->presets[i], sizeof p.size);
@@ -256,6 +274,20 @@ static void test_registry_kernel(const kernel *k)
         CHECK(kernel_params_check(k, &p, err, sizeof err) == 0);
     }
     kernel_params ok = params_make(k, 10, 0, 0, 0);
+    /* result_counts promises that only count[0..n-1] are ever written: the
+     * drivers then reduce nothing else over ranks. */
+    CHECK(k->result_counts >= 0 && k->result_counts <= KERNEL_COUNTS);
+    if (k->result_counts > 0 && k->dims == 1) {
+        kernel_result r = run_single(k, &ok, 3);
+        int clean = 1;
+        for (int i = k->result_counts; i < KERNEL_COUNTS; i++)
+            clean = clean && r.count[i] == 0;
+        for (int i = 0; i < KERNEL_SUMS; i++)
+            clean = clean && r.sum[i] == 0.0;
+        for (int i = 0; i < KERNEL_MAXES; i++)
+            clean = clean && r.max[i] == 0.0;
+        CHECK(clean && r.count[0] > 0);
+    }
     kernel_params bad = ok;
     bad.size[0] = 0;
     CHECK(rejects(k, bad, NULL));
@@ -327,9 +359,21 @@ static void test_registry_weak(void)
     }
 }
 
+/* count and sum add, max keeps the larger (0 is neutral: max[] >= 0). */
+static void test_registry_combine(void)
+{
+    kernel_result a = {.count = {1, 2, 3, 4}, .sum = {0.5, 1, 2, 3}, .max = {1.5, 0}};
+    kernel_result b = {.count = {10, 0, 0, UINT64_MAX - 4}, .sum = {0.25}, .max = {1, 2}};
+    kernel_result_combine(&a, &b);
+    CHECK(a.count[0] == 11 && a.count[1] == 2 && a.count[2] == 3 && a.count[3] == UINT64_MAX);
+    CHECK(a.sum[0] == 0.75 && a.sum[1] == 1 && a.sum[3] == 3);
+    CHECK(a.max[0] == 1.5 && a.max[1] == 2);
+}
+
 static void test_registry(void)
 {
     test_registry_table();
+    test_registry_combine();
     test_registry_fill();
     test_registry_weak();
     for (size_t i = 0; kernel_at(i) != NULL; i++)
@@ -413,6 +457,47 @@ static void test_primes_split(void)
 /* ---- pi --------------------------------------------------------------- */
 
 #define PI_GOLDEN_HITS UINT64_C(785590) /* S = 10^6: fixes the generator */
+
+/* The textbook sample: splitmix64 of the counter, as pi.c's header defines
+ * it; an oracle for the kernel's SIMD lanes. */
+static uint64_t textbook_pi_hit(uint64_t i)
+{
+    uint64_t z = UINT64_C(0x5CA1E4B1C05EED00) + (i + 1) * UINT64_C(0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    z ^= z >> 31;
+    uint64_t u = z >> 33, v = (z >> 2) & UINT64_C(0x7FFFFFFF);
+    return u * u + v * v < (UINT64_C(1) << 62);
+}
+
+/* Spans of every length 0..200 at offsets 0, near 2^32 and near 2^62: the
+ * kernel's hit count equals the textbook loop's (partial lane groups). */
+static void test_pi_lanes(void)
+{
+    const kernel *k = kernel_find("pi");
+    static const uint64_t starts[] = {0, 1, 4294967000u, (UINT64_C(1) << 62) - 300};
+    kernel_params p = params_make(k, INT64_C(1) << 62, 0, 0, 1);
+    kernel_domain d = {.extent = {INT64_C(1) << 62, 1}, .nlocal = 200};
+    void *st = k->create(&p, &d);
+    int ok = st != NULL;
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+        for (uint64_t n = 0; n <= 200 && ok; n++) {
+            kernel_span sp = {.global = (int64_t)starts[i], .local = 0, .count = (int64_t)n};
+            kernel_result part;
+            uint64_t want = 0;
+            memset(&part, 0, sizeof part);
+            for (uint64_t j = 0; j < n; j++)
+                want += textbook_pi_hit(starts[i] + j);
+            k->work(st, &sp, &part);
+            ok = part.count[0] == want;
+            if (!ok)
+                fprintf(stderr,
+                        "pi: span %" PRIu64 "+%" PRIu64 ": %" PRIu64 " hits, want %" PRIu64 "\n",
+                        starts[i], n, part.count[0], want);
+        }
+    CHECK(ok);
+    k->destroy(st);
+}
 
 /* A sampled verdict after perturbing: the total by dt, the items' sum by ds
  * and sampled element j (when >= 0) by dv. */
@@ -505,6 +590,76 @@ static void test_mandelbrot_small(int64_t w, int64_t h, int64_t maxit)
     check_sampled(k, &p, &one, &s, "recomputed");
     CHECK(k->work_units(&p, &one) == (double)one.count[0] * 2.0);
     CHECK(k->extent(&p, 0) == h);
+}
+
+/* The textbook escape loop (the definition in mandelbrot.c's header), as an
+ * oracle for the kernel's SIMD groups. Built without FMA contraction, like
+ * the kernel. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+static uint32_t textbook_escape(double cr, double ci, uint32_t maxit)
+{
+    double zr = 0.0, zi = 0.0;
+    uint32_t n = 0;
+    while (n < maxit) {
+        double zr2 = zr * zr, zi2 = zi * zi;
+        if (zr2 + zi2 > 4.0) break;
+        double zri = zr * zi;
+        zi = zri + zri + ci;
+        zr = zr2 - zi2 + cr;
+        n++;
+    }
+    return n;
+}
+
+/* Row y of a w x h x maxit image: SIMD groups == one pixel at a time ==
+ * textbook loop, pixel by pixel, and the returned sums agree. */
+static int mandelbrot_row_agrees(int64_t y, int64_t w, int64_t h, uint32_t maxit, uint32_t *fast,
+                                 uint32_t *ref)
+{
+    uint64_t sf = mandelbrot_row(y, w, h, maxit, fast, 0);
+    uint64_t sr = mandelbrot_row(y, w, h, maxit, ref, 1);
+    uint64_t st = 0;
+    double ci = -1.5 + ((double)y + 0.5) * 3.0 / (double)h;
+    for (int64_t x = 0; x < w; x++) {
+        uint32_t t = textbook_escape(-2.0 + ((double)x + 0.5) * 3.0 / (double)w, ci, maxit);
+        st += t;
+        if (fast[x] != t || ref[x] != t) {
+            fprintf(stderr,
+                    "mandelbrot %" PRId64 "x%" PRId64 "x%" PRIu32 " pixel (%" PRId64 ", %" PRId64
+                    "): simd %" PRIu32 ", one-pixel %" PRIu32 ", textbook %" PRIu32 "\n",
+                    w, h, maxit, x, y, fast[x], ref[x], t);
+            return 0;
+        }
+    }
+    return sf == st && sr == st;
+}
+
+/* Every row_step-th row and the last one agree. */
+static int mandelbrot_rows_agree(int64_t w, int64_t h, uint32_t maxit, int64_t row_step)
+{
+    uint32_t *fast = malloc((size_t)w * sizeof *fast), *ref = malloc((size_t)w * sizeof *ref);
+    int ok = fast != NULL && ref != NULL;
+    for (int64_t y = 0; ok && y < h; y += row_step)
+        ok = mandelbrot_row_agrees(y, w, h, maxit, fast, ref);
+    ok = ok && mandelbrot_row_agrees(h - 1, w, h, maxit, fast, ref);
+    free(fast);
+    free(ref);
+    return ok;
+}
+
+/* Widths around the lane counts (2, 4, 8 lanes x 4 vectors), escape limits
+ * around the every-8-steps test, every row; then the small preset. */
+static void test_mandelbrot_lanes(void)
+{
+    static const int64_t widths[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 65, 97};
+    static const uint32_t limits[] = {1, 2, 7, 8, 9, 16, 17, 100, 1001};
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+        for (size_t j = 0; j < sizeof limits / sizeof limits[0]; j++)
+            CHECK(mandelbrot_rows_agree(widths[i], widths[i] + 3, limits[j], 1));
+    CHECK(mandelbrot_rows_agree(600, 600, 1000, 7)); /* every 7th row and the last */
+    CHECK(mandelbrot_rows_agree(1, 1, 1, 1) && mandelbrot_row(0, 1, 1, 1, NULL, 0) == 1);
 }
 
 /* The outputs describe the memory work() wrote: image rows add up to the
@@ -901,6 +1056,77 @@ static void test_iobench(void)
     CHECK(rejects(k, params_make(k, (INT64_C(1) << 50) + 32768, 0, 0, 1), "2^50"));
 }
 
+/* ---- counter ---------------------------------------------------------- */
+
+/* Counter run on 3 simulated ranks: the summary of the shared cells. */
+static kernel_verdict counter_run(const kernel *k, kernel_params *p, int perturb)
+{
+    kernel_result r, unused;
+    memset(sim_cells, 0, sizeof sim_cells);
+    memset(&r, 0, sizeof r);
+    int ran = run_1d(k, p, 3, 4096, 1000, 1, &unused) == 0;
+    CHECK(ran);
+    int64_t n = k->shared_cells(p);
+    if (perturb == 1) sim_cells[n - 1]--;                 /* a lost update */
+    if (perturb == 2) sim_cells[0]--, sim_cells[n - 1]++; /* one in the wrong bin */
+    if (perturb == 3) sim_cells[0]++;                     /* one too many */
+    k->summarise(p, sim_cells, n, &r);
+    return verdict_of(k, p, &r);
+}
+
+static void test_counter(void)
+{
+    const kernel *k = kernel_find("counter");
+    static const int64_t ns[] = {1, 2, 5, 4095, 4096, 4097, 10000, 12289};
+    for (int variant = 0; variant < 2; variant++)
+        for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+            kernel_params p = params_make(k, ns[i], 0, 0, 3);
+            p.opt[1] = variant;
+            CHECK(k->shared_cells(&p) == (variant ? 4096 : 1));
+            kernel_verdict v = counter_run(k, &p, 0);
+            CHECK(v.ok && v.ivalue == (uint64_t)ns[i] * 3);
+            CHECK(!counter_run(k, &p, 1).ok);
+            CHECK(!counter_run(k, &p, 3).ok);
+            if (variant == 1) CHECK(!counter_run(k, &p, 2).ok); /* total right, bins wrong */
+        }
+    kernel_params p = params_make(k, 1000, 0, 0, 2);
+    kernel_domain d = {.extent = {1000, 1}};
+    CHECK(k->create(&p, &d) == NULL); /* no shared cells: refuse, never crash */
+    CHECK(k->work_units(&p, NULL) == 2000.0);
+    CHECK(rejects(k, params_make(k, INT64_C(1) << 57, 0, 0, 1), "2^56"));
+    CHECK(!rejects(k, params_make(k, INT64_C(1) << 50, 0, 0, 64), NULL));
+}
+
+/* ---- latency ---------------------------------------------------------- */
+
+static void test_latency(void)
+{
+    const kernel *k = kernel_find("latency");
+    for (int mode = 0; mode < 2; mode++) /* threads, cooperative */
+        for (int64_t t = 1; t <= 9; t += 4) {
+            kernel_params p = params_make(k, t, 50, 100, 2), one;
+            kernel_result r, a;
+            p.opt[0] = mode;
+            one = p;
+            CHECK(run_1d(k, &p, 3, 2, 1, 2, &r) == 0);
+            CHECK(run_1d(k, &one, 1, t, 1, 1, &a) == 0);
+            kernel_verdict v = verdict_of(k, &p, &r);
+            CHECK(v.ok && v.ivalue == (uint64_t)t * 2 && r.count[1] == a.count[1]);
+            kernel_result bad = r;
+            bad.count[0]--; /* a task lost */
+            CHECK(!verdict_of(k, &p, &bad).ok);
+            bad = r;
+            bad.count[1]++; /* a wrong value */
+            CHECK(!verdict_of(k, &p, &bad).ok);
+        }
+    kernel_params p = params_make(k, 32, 0, 0, 0);
+    CHECK(p.size[1] == 20000 && p.size[2] == 20000 && p.iters == 1);
+    CHECK(k->work_units(&p, NULL) == 32.0);
+    CHECK(rejects(k, params_make(k, 2000000, 1, 1, 1), "T=2000000"));
+    CHECK(rejects(k, params_make(k, 10, 100000000, 1, 1), "L="));
+    CHECK(rejects(k, params_make(k, 1000000, 1, 100000, 1), "T*C"));
+}
+
 /* ---- run-time estimates ------------------------------------------------ */
 
 /* est_seconds() is conservative: at each preset it lies between the
@@ -941,13 +1167,17 @@ int main(void)
     test_primes_sieve();
     test_primes_split();
     test_pi();
+    test_pi_lanes();
     test_mandelbrot();
+    test_mandelbrot_lanes();
     test_sample_spread();
     test_stencil_exact();
     test_stencil_tiles();
     test_stencil_outputs();
     test_stencil_verdicts();
     test_triad();
+    test_counter();
+    test_latency();
     test_estimates();
     test_iobench();
     printf("%d passed, %d failed\n", tests_passed, tests_failed);

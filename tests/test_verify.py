@@ -39,6 +39,11 @@ SIZES = {
     # iobench has no tables: every element is compared; one row, a preset, many rows.
     "iobench": [("small", ["--size", "32Ki"]), ("preset", ["--size", "small"]),
                 ("beyond-table", ["--size", "3Mi", "--iters", "2"])],
+    # No tables: the per-bin count and the task checksum are exact at every size.
+    "counter": [("small", ["--size", "1001"]), ("preset", ["--size", "small"]),
+                ("histogram", ["--size", "100003", "--variant", "histogram"])],
+    "latency": [("small", ["--size", "5x100x10"]), ("preset", ["--size", "small"]),
+                ("cooperative", ["--size", "37x1000x1000", "--mode", "cooperative"])],
 }
 SAMPLED = {"mandelbrot": "rows", "pi": "items"}  # method names the sample
 RANKS = 2

@@ -72,6 +72,31 @@ add_test(NAME unit.structure
                  $<$<AND:$<STREQUAL:${io_for_serial},serial>,$<STREQUAL:${io_for_mpi},parallel>>:--expect-hdf5>)
 set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
 
+# The build's instruction set: provenance "arch" and the refusal to start on a
+# CPU that lacks it (drivers/archcheck.c, simulated with a test hook).
+add_test(NAME arch.serial
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_arch.py ${SCALEKIT_TEST_ARGS}
+                 --group serial)
+set_tests_properties(arch.serial PROPERTIES LABELS seq TIMEOUT 120)
+add_test(NAME arch.mpi
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_arch.py ${SCALEKIT_TEST_ARGS}
+                 --group mpi)
+set_tests_properties(arch.mpi PROPERTIES LABELS mpi TIMEOUT 120 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# analysis/summary.py on synthetic records: pooling, spread notes (Python only,
+# so the asan preset skips the "analysis" label).
+add_test(NAME analysis.summary
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_summary.py)
+set_tests_properties(analysis.summary PROPERTIES LABELS analysis TIMEOUT 120)
+
+# bench/perf.py at tiny sizes, one round: the benchmark script keeps working
+# (it prints figures; targets are not asserted: the machine is shared).
+add_test(NAME bench.smoke
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/bench/perf.py all --smoke --rounds 1
+                 --bindir $<TARGET_FILE_DIR:scalekit-seq> --mpiexec ${MPIEXEC_EXECUTABLE})
+set_tests_properties(bench.smoke PROPERTIES LABELS "mpi;bench" TIMEOUT 300 PROCESSORS 2
+                     RUN_SERIAL TRUE)
+
 # The oversubscription flag, its warning and --layout agree (placement truth table).
 add_test(NAME oversub.serial
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_oversub.py ${SCALEKIT_TEST_ARGS}
@@ -128,6 +153,50 @@ add_test(NAME io.no_serial_hdf5
                  --group no-serial-hdf5 --source ${CMAKE_SOURCE_DIR} --cmake ${CMAKE_COMMAND})
 set_tests_properties(io.no_serial_hdf5 PROPERTIES LABELS "io;seq;build" TIMEOUT 900
                      PROCESSORS 2)
+
+# Races and synchronisation (the counter kernel under every primitive) and
+# waiting (the latency kernel speeds up beyond the core count).
+foreach(script counter latency)
+  foreach(group serial mpi)
+    add_test(NAME ${script}.${group}
+             COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_${script}.py
+                     ${SCALEKIT_TEST_ARGS} --group ${group})
+  endforeach()
+  set_tests_properties(${script}.serial PROPERTIES LABELS "seq;omp" TIMEOUT 600 PROCESSORS 2)
+  set_tests_properties(${script}.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2
+                       RUN_SERIAL TRUE)
+endforeach()
+
+# scalekit-overhead: thread vs process costs (links MPI: labelled mpi, so the
+# sanitizer presets leave it to the release build).
+add_test(NAME overhead
+         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_overhead.py ${SCALEKIT_TEST_ARGS}
+                 --measured ${CMAKE_SOURCE_DIR}/analysis/measured.py)
+set_tests_properties(overhead PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# ThreadSanitizer build (preset tsan: clang, LLVM's libomp): every test runs
+# with LLVM's Archer OMPT tool, which tells TSan about OpenMP's own
+# synchronisation, and with tests/tsan.supp, which suppresses the one
+# deliberate race (--sync none) by name. tsan.race proves TSan reports that
+# race when the suppression is off, and that nothing else is reported.
+# Keep this block last: it applies to every test registered above it.
+if(SCALEKIT_TSAN)
+  get_filename_component(omp_dir "${OpenMP_omp_LIBRARY}" DIRECTORY)
+  find_library(SCALEKIT_ARCHER NAMES archer HINTS "${omp_dir}")
+  if(NOT SCALEKIT_ARCHER)
+    message(FATAL_ERROR "LLVM's Archer (libarcher.so) not found next to ${OpenMP_omp_LIBRARY}; "
+                        "install libomp-dev (./scalekit deps)")
+  endif()
+  set(SCALEKIT_TSAN_OPTIONS "history_size=7 ignore_noninstrumented_modules=1")
+  add_test(NAME tsan.race
+           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_tsan.py ${SCALEKIT_TEST_ARGS}
+                   --suppressions ${CMAKE_SOURCE_DIR}/tests/tsan.supp)
+  set_tests_properties(tsan.race PROPERTIES LABELS tsan TIMEOUT 300 PROCESSORS 2)
+  get_property(all_tests DIRECTORY PROPERTY TESTS)
+  set_property(TEST ${all_tests} APPEND PROPERTY ENVIRONMENT
+               "OMP_TOOL_LIBRARIES=${SCALEKIT_ARCHER}"
+               "TSAN_OPTIONS=${SCALEKIT_TSAN_OPTIONS} suppressions=${CMAKE_SOURCE_DIR}/tests/tsan.supp")
+endif()
 
 # Analysis (Python, pytest, in the project venv .venv/ that `scalekit pyenv`
 # creates on first use): label analysis; the asan preset does not run it.

@@ -113,3 +113,14 @@ def test_nothing_usable_raises_a_clear_error(tmp_path, content, message):
         (tmp_path / "x.jsonl").write_text(content)
     with pytest.raises(collect.CollectError, match=message):
         collect.collect([str(tmp_path)])
+
+
+def test_records_of_other_kinds_are_set_aside(tmp_path):
+    overhead = {"schema": 1, "record": "overhead", "bench": "startup", "seconds_per_op": [0.1]}
+    synth.write(tmp_path / "m.jsonl", [synth.record(p=1), overhead])
+    c = collect.collect([str(tmp_path)])
+    assert len(c.records) == 1 and not c.problems
+    assert c.others == [f"{tmp_path / 'm.jsonl'}:2 (overhead)"]
+    synth.write(tmp_path / "m.jsonl", [overhead])
+    with pytest.raises(collect.CollectError, match="only 1 overhead record"):
+        collect.collect([str(tmp_path)])
