@@ -188,6 +188,7 @@ static void record_timing(json *j, const cli_options *o, const run_report *r)
     json_double(j, "work_units", r->work_units);
     /* Cost of one unit of work (e.g. one counter update), median run. */
     json_double(j, "ns_per_unit", r->work_units > 0 ? t->median / r->work_units * 1e9 : 0.0);
+    json_double(j, "bytes", o->kern->bytes != NULL ? o->kern->bytes(&o->params) : 0.0);
     json_object_end(j);
     json_object_begin(j, "imbalance");
     json_double(j, "rank_compute_min_s", r->timing.compute_min);

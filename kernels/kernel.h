@@ -322,6 +322,14 @@ typedef struct kernel {
      * into r (zeroed) for verify(). Pure; called once, on rank 0. */
     void (*summarise)(const kernel_params *p, const uint64_t *cells, int64_t ncells,
                       kernel_result *r);
+
+    /* Optional (NULL = the kernel streams no arrays: its data lives in
+     * registers or cache): compulsory memory traffic of one run (all
+     * iterations) in bytes, counted as STREAM does (each array element read
+     * or written once per pass; no write-allocate). The analysis divides it
+     * by the run time and compares that with triad's bandwidth to tell
+     * memory-bound kernels from CPU-bound ones. */
+    double (*bytes)(const kernel_params *p);
 } kernel;
 
 /* Registry (kernels/registry.c). */

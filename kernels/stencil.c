@@ -324,6 +324,13 @@ static double stencil_est_seconds(const kernel_params *p)
     return 3e-9 * (double)p->size[0] * (double)p->size[1] * (double)p->iters;
 }
 
+/* Per sweep: read the old grid and write the new one, 8 bytes a point each
+ * (neighbours come from cache; halos are negligible). */
+static double stencil_bytes(const kernel_params *p)
+{
+    return 16.0 * (double)p->size[0] * (double)p->size[1] * (double)p->iters;
+}
+
 const kernel kernel_stencil = {
     .name = "stencil",
     .summary = "2-D 5-point Jacobi sweeps with halo exchange (memory bandwidth bound)",
@@ -355,4 +362,5 @@ const kernel kernel_stencil = {
     .outputs = stencil_outputs,
     .weak_axes = 2, /* work ~ N*M: both sides grow by sqrt(p) */
     .output_uses = KERNEL_OUT_STATE,
+    .bytes = stencil_bytes,
 };

@@ -167,6 +167,11 @@ static double triad_est_seconds(const kernel_params *p)
     return 4e-9 * (double)p->size[0] * (double)p->iters;
 }
 
+static double triad_bytes(const kernel_params *p)
+{
+    return triad_work_units(p, NULL);
+}
+
 const kernel kernel_triad = {
     .name = "triad",
     .summary = "STREAM triad a = b + s*c (memory bandwidth bound)",
@@ -194,4 +199,5 @@ const kernel kernel_triad = {
     .work_units = triad_work_units,
     .est_seconds = triad_est_seconds,
     .init_once = 1, /* a = b + s*c never changes b or c; a is rewritten whole */
+    .bytes = triad_bytes,
 };

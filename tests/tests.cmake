@@ -1,8 +1,8 @@
 # tests.cmake - the CTest suite (included from CMakeLists.txt).
 # Labels: unit (in-process C tests), cli (bad input), seq/omp/mpi (which
 # drivers a test starts), io (HDF5), build (configures a second build), slow,
-# sweep, slurm. The asan preset runs everything not labelled mpi, sweep, slurm
-# (Python and Slurm plumbing) or build.
+# sweep, slurm, analysis. The asan preset runs everything not labelled mpi,
+# sweep, slurm, analysis (Python and Slurm plumbing) or build.
 
 add_executable(test_kernels tests/test_kernels.c)
 target_link_libraries(test_kernels PRIVATE scalekit_kernels)
@@ -197,3 +197,16 @@ if(SCALEKIT_TSAN)
                "OMP_TOOL_LIBRARIES=${SCALEKIT_ARCHER}"
                "TSAN_OPTIONS=${SCALEKIT_TSAN_OPTIONS} suppressions=${CMAKE_SOURCE_DIR}/tests/tsan.supp")
 endif()
+
+# Analysis (Python, pytest, in the project venv .venv/ that `scalekit pyenv`
+# creates on first use): label analysis; the asan preset does not run it.
+add_test(NAME analysis.venv COMMAND ${CMAKE_SOURCE_DIR}/scalekit pyenv)
+set_tests_properties(analysis.venv PROPERTIES LABELS analysis TIMEOUT 600
+                     FIXTURES_SETUP analysis_venv RESOURCE_LOCK analysis_venv)
+add_test(NAME analysis.pytest
+         COMMAND ${CMAKE_SOURCE_DIR}/.venv/bin/python -m pytest -q -p no:cacheprovider
+                 -W ignore::DeprecationWarning ${CMAKE_SOURCE_DIR}/tests/analysis
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(analysis.pytest PROPERTIES LABELS analysis TIMEOUT 600
+                     FIXTURES_REQUIRED analysis_venv
+                     ENVIRONMENT "SCALEKIT_BINDIR=$<TARGET_FILE_DIR:scalekit-seq>")
