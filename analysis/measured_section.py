@@ -113,9 +113,9 @@ def _cpu_kernel_lines(study):
                 continue
             s = s[(s["n"] == s["n"].max()) & (s["variant"] == s["variant"].iloc[0])]
             s = s.sort_values("workers")
-            out.append((f"{kernel} {model} (CPU-bound, scaling runs)", model,
-                        [1] + list(s["workers"]), [1.0] + list(s["speedup_seq"])))
-    return out
+            out.append((model, [1] + list(s["workers"]), [1.0] + list(s["speedup_seq"])))
+    label = f"CPU-bound: {', '.join(cpu)} (scaling runs; \u25a1 omp, \u25b3 mpi)"
+    return [(label if i == 0 else None, model, xs, ys) for i, (model, xs, ys) in enumerate(out)]
 
 
 @plots.plot("measured-latency", "Waiting: speedup beyond the core count",
@@ -144,9 +144,9 @@ def plot_latency(study):
             _errorbars(ax, xs, [pts[x] for x in xs], label, plots.line_style(style))
             top = max(top, max(xs))
         if i == len(sizes) - 1:
-            for j, (label, model, xs, ys) in enumerate(cpu_lines):
+            for label, model, xs, ys in cpu_lines:
                 ax.plot(xs, ys, color="0.55", linewidth=1, marker=plots.STYLE[model]["marker"],
-                        markersize=4, linestyle=(0, (1, 1 + j)), label=label)
+                        markersize=4, markerfacecolor="white", linestyle=":", label=label)
                 top = max(top, max(xs))
         ws = [2 ** k for k in range(0, top.bit_length() + (top & (top - 1) > 0))]
         ax.plot(ws, ws, color="0.5", linestyle="--", linewidth=1, label="ideal S = p")
