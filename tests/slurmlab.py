@@ -91,6 +91,25 @@ def _descendants(pid):
     return out
 
 
+def _using(path):
+    """Processes whose command line or environment names path: what a lab
+    started, including job steps that slurmstepd's double fork took out of
+    slurmd's process tree (they inherit SLURM_CONF=<lab dir>/...)."""
+    found, key = [], path.encode()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        for part in ("cmdline", "environ"):
+            try:
+                with open("/proc/%s/%s" % (name, part), "rb") as f:
+                    if key in f.read():
+                        found.append(int(name))
+                        break
+            except OSError:
+                break
+    return found
+
+
 def _kill(pids):
     """SIGTERM, then SIGKILL after 5 s, the given pids."""
     live = [p for p in pids if _cmdline(p) is not None]
@@ -350,6 +369,8 @@ class Cluster:
         for p in self.procs.values():  # slurmd first (their steps), then the controller
             pids += _descendants(p.pid) + [p.pid]
         _kill(pids)
+        if self.dir:  # steps and job scripts that left slurmd's tree
+            _kill(_using(self.dir))
         for p in self.procs.values():
             try:
                 p.wait(timeout=5)
@@ -405,6 +426,8 @@ def cleanup_stale(log=print):
     mine = [int(p) for p in state.get("pids", {})
             if state.get("dir") and state["dir"] in (_cmdline(int(p)) or "")]
     _kill([d for p in mine for d in _descendants(p)] + mine)
+    if state.get("dir"):
+        _kill(_using(state["dir"]))
     _remove_network(state.get("netns", []), state.get("links", []))
     if state.get("hosts_before") is not None:
         _restore_hosts(state["hosts_before"].encode("latin-1"))

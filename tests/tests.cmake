@@ -20,6 +20,25 @@ set_tests_properties(unit.kernels unit.drivers PROPERTIES LABELS unit TIMEOUT 30
 set(SCALEKIT_TEST_ARGS --bindir $<TARGET_FILE_DIR:scalekit-seq> --mpiexec ${MPIEXEC_EXECUTABLE})
 set(SCALEKIT_PY_DIR ${CMAKE_SOURCE_DIR}/tests)
 
+# scalekit_groups(SCRIPT LABELS [PROPERTY VALUE...]): tests SCRIPT.serial and
+# SCRIPT.mpi, each running tests/test_SCRIPT.py --group serial|mpi. The serial
+# group gets LABELS (and any extra properties), the mpi group the same labels
+# with seq/omp replaced by mpi; it runs alone, as every mpirun test does.
+function(scalekit_groups script labels)
+  foreach(group serial mpi)
+    add_test(NAME ${script}.${group}
+             COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_${script}.py
+                     ${SCALEKIT_TEST_ARGS} --group ${group})
+  endforeach()
+  set(mpi_labels ${labels})
+  list(REMOVE_ITEM mpi_labels seq omp)
+  list(APPEND mpi_labels mpi)
+  set_tests_properties(${script}.serial PROPERTIES LABELS "${labels}" TIMEOUT 900 PROCESSORS 2
+                       ${ARGN})
+  set_tests_properties(${script}.mpi PROPERTIES LABELS "${mpi_labels}" TIMEOUT 900 PROCESSORS 2
+                       RUN_SERIAL TRUE)
+endfunction()
+
 # Cross-driver agreement: one test per kernel per group.
 foreach(kernel primes pi mandelbrot stencil triad)
   add_test(NAME agree.${kernel}.serial
@@ -56,14 +75,7 @@ foreach(driver mpi hybrid)
 endforeach()
 
 # Behaviour of real runs: records, failure path, layout, MPI corner cases.
-add_test(NAME runs.serial
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_runs.py ${SCALEKIT_TEST_ARGS}
-                 --group serial)
-set_tests_properties(runs.serial PROPERTIES LABELS "seq;omp" TIMEOUT 900 PROCESSORS 2)
-add_test(NAME runs.mpi
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_runs.py ${SCALEKIT_TEST_ARGS}
-                 --group mpi)
-set_tests_properties(runs.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
+scalekit_groups(runs "seq;omp")
 
 # Layering: which files may touch MPI/OpenMP, and what each driver links.
 add_test(NAME unit.structure
@@ -74,14 +86,7 @@ set_tests_properties(unit.structure PROPERTIES LABELS unit TIMEOUT 120)
 
 # The build's instruction set: provenance "arch" and the refusal to start on a
 # CPU that lacks it (drivers/archcheck.c, simulated with a test hook).
-add_test(NAME arch.serial
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_arch.py ${SCALEKIT_TEST_ARGS}
-                 --group serial)
-set_tests_properties(arch.serial PROPERTIES LABELS seq TIMEOUT 120)
-add_test(NAME arch.mpi
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_arch.py ${SCALEKIT_TEST_ARGS}
-                 --group mpi)
-set_tests_properties(arch.mpi PROPERTIES LABELS mpi TIMEOUT 120 PROCESSORS 2 RUN_SERIAL TRUE)
+scalekit_groups(arch seq)
 
 # analysis/summary.py on synthetic records: pooling, spread notes (Python only,
 # so the asan preset skips the "analysis" label).
@@ -98,26 +103,12 @@ set_tests_properties(bench.smoke PROPERTIES LABELS "mpi;bench" TIMEOUT 300 PROCE
                      RUN_SERIAL TRUE)
 
 # The oversubscription flag, its warning and --layout agree (placement truth table).
-add_test(NAME oversub.serial
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_oversub.py ${SCALEKIT_TEST_ARGS}
-                 --group serial)
-set_tests_properties(oversub.serial PROPERTIES LABELS "seq;omp" TIMEOUT 300 PROCESSORS 2
-                     RUN_SERIAL TRUE)
-add_test(NAME oversub.mpi
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_oversub.py ${SCALEKIT_TEST_ARGS}
-                 --group mpi)
-set_tests_properties(oversub.mpi PROPERTIES LABELS mpi TIMEOUT 300 PROCESSORS 2 RUN_SERIAL TRUE)
+scalekit_groups(oversub "seq;omp" RUN_SERIAL TRUE)
 
 # Every verification fails for a wrong answer at a small, a preset and a
 # beyond-table size (SCALEKIT_TEST_CORRUPT_RESULT=1 and =row).
-add_test(NAME verify.serial
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_verify.py ${SCALEKIT_TEST_ARGS}
-                 --group serial)
-set_tests_properties(verify.serial PROPERTIES LABELS seq TIMEOUT 600)
-add_test(NAME verify.mpi
-         COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_verify.py ${SCALEKIT_TEST_ARGS}
-                 --group mpi)
-set_tests_properties(verify.mpi PROPERTIES LABELS mpi TIMEOUT 600 PROCESSORS 2 RUN_SERIAL TRUE)
+scalekit_groups(verify seq)
+
 # Sweeps (slurm/sweep.py): planning, resume and quoting in process; local sweeps
 # through mpirun; and real Slurm clusters (one node; two nodes in network
 # namespaces) that the tests start and stop themselves. The Slurm tests need
@@ -139,13 +130,7 @@ foreach(nodes 1 2)
 endforeach()
 # HDF5 I/O: images, checkpoint/restart, iobench, async checkpoints, errors.
 # The serial group (seq, omp) also runs in the sanitizer build.
-foreach(group serial mpi)
-  add_test(NAME io.${group}
-           COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_io.py ${SCALEKIT_TEST_ARGS}
-                   --group ${group})
-endforeach()
-set_tests_properties(io.serial PROPERTIES LABELS "io;seq;omp" TIMEOUT 900 PROCESSORS 2)
-set_tests_properties(io.mpi PROPERTIES LABELS "io;mpi" TIMEOUT 900 PROCESSORS 2 RUN_SERIAL TRUE)
+scalekit_groups(io "io;seq;omp")
 # A second build, as on clusters with only a parallel HDF5 (label build: the
 # sanitizer preset skips it, it is not about the sanitized binaries).
 add_test(NAME io.no_serial_hdf5
@@ -156,16 +141,8 @@ set_tests_properties(io.no_serial_hdf5 PROPERTIES LABELS "io;seq;build" TIMEOUT 
 
 # Races and synchronisation (the counter kernel under every primitive) and
 # waiting (the latency kernel speeds up beyond the core count).
-foreach(script counter latency)
-  foreach(group serial mpi)
-    add_test(NAME ${script}.${group}
-             COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_${script}.py
-                     ${SCALEKIT_TEST_ARGS} --group ${group})
-  endforeach()
-  set_tests_properties(${script}.serial PROPERTIES LABELS "seq;omp" TIMEOUT 600 PROCESSORS 2)
-  set_tests_properties(${script}.mpi PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2
-                       RUN_SERIAL TRUE)
-endforeach()
+scalekit_groups(counter "seq;omp")
+scalekit_groups(latency "seq;omp")
 
 # scalekit-overhead: thread vs process costs (links MPI: labelled mpi, so the
 # sanitizer presets leave it to the release build).
