@@ -6,6 +6,8 @@ performance models, draw the figures and write one self-contained HTML report.
 
 Modules, in data-flow order: collect (records -> tidy table), stats, metrics,
 models (PMNF fits and prediction), study (everything computed once), plots
-(figure registry), report (section registry), export (CSV, Extra-P), cli.
-summary.py is separate on purpose: standard library only, for the demo table.
+(figure registry), report (section registry), measured_section (the section
+"Threads vs processes, measured" and its figures), export (CSV, Extra-P), cli.
+summary.py and measured.py are standard library only on purpose, for the
+demo's tables; the package imports measured.py's numbers rather than copy them.
 """

@@ -93,6 +93,7 @@ def run(a) -> int:
     prepare_out(out)
     # Heavy imports only once the input is known to be good.
     from . import export, plots, report, study as study_mod
+    from . import measured_section  # noqa: F401  (registers its section and figures)
     s = study_mod.build(c)
     if a.no_figures:
         s.skipped_plots = {k.name: "not drawn (--no-figures)" for k in plots.PLOTS}

@@ -57,6 +57,9 @@ class Collection:
     skipped: list[str]                 # files in walked directories that are not .jsonl
     environments: pd.DataFrame         # one row per distinct build/host environment
     others: list[str] = dataclasses.field(default_factory=list)  # non-run records, file:line
+    # those records themselves (with _file/_line), e.g. scalekit-overhead probes for the
+    # "threads vs processes, measured" section
+    other_records: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 REQUIRED = {
@@ -161,13 +164,15 @@ def _is_time(s: Any) -> bool:
             and math.isfinite(s) and s > 0)
 
 
-def read_file(path: str, problems: list[Problem],
-              others: list[str] | None = None) -> list[dict[str, Any]]:
+def read_file(path: str, problems: list[Problem], others: list[str] | None = None,
+              other_records: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Run records of one file, each with _file and _line; problems appended.
 
     Records of another kind ("record": "overhead", from scalekit-overhead and
-    ./scalekit measured) are not kernel runs: their file:line goes to others."""
+    ./scalekit measured) are not kernel runs: their file:line goes to others,
+    the records themselves (with _file and _line) to other_records."""
     others = [] if others is None else others
+    other_records = [] if other_records is None else other_records
     records: list[dict[str, Any]] = []
     mine: list[Problem] = []
     try:
@@ -183,6 +188,7 @@ def read_file(path: str, problems: list[Problem],
                 if isinstance(obj, dict) and obj.get("schema") in SCHEMAS and \
                         obj.get("record") not in (None, "run"):
                     others.append(f"{path}:{number} ({obj['record']})")
+                    other_records.append(dict(obj, _file=path, _line=number))
                     continue  # e.g. scalekit-overhead probes: not a kernel run
                 reason = check_record(obj)
                 if reason:
@@ -287,6 +293,12 @@ def _io_fields(r: dict[str, Any]) -> dict[str, Any]:
             "io_share": num(io.get("share"))}
 
 
+def options_text(r: dict[str, Any]) -> str:
+    """A kernel's own options as 'sync=atomic variant=counter' (sorted; '' for none)."""
+    opts = r.get("options")
+    return " ".join(f"{k}={v}" for k, v in sorted(opts.items())) if isinstance(opts, dict) else ""
+
+
 def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
     status, reason = exclusion(r)
     size = [int(n) for n in r["size"]]
@@ -295,13 +307,15 @@ def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
     num = lambda v: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
     schedule = str(r.get("schedule") or "")
     decomp = normalise_decomp(str(r.get("decomp") or ""))
+    options = options_text(r)
+    cpu = r.get("cpu") if isinstance(r.get("cpu"), dict) else {}
     base = {
         "file": r["_file"], "line": r["_line"], "kernel": r["kernel"],
         "size": "x".join(str(n) for n in size), "n": math.prod(size),
         "iters": int(r.get("iters") or 0), "model": r["model"], "ranks": r["ranks"],
         "threads": r["threads_per_rank"], "workers": r["ranks"] * r["threads_per_rank"],
         "nodes": int(r.get("nodes") or 1), "schedule": schedule, "decomp": decomp,
-        "variant": f"{schedule} {decomp}".strip(),
+        "variant": f"{schedule} {decomp} {options}".strip(), "options": options,
         "verified": bool(r["verified"]), "oversubscribed": bool(r.get("oversubscribed")),
         "expected_wrong": bool(r.get("expected_wrong")),
         "status": status, "included": status == "ok", "excluded_reason": reason,
@@ -311,6 +325,7 @@ def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
         "compute_max_s": num(imb.get("rank_compute_max_s")),
         "compute_mean_s": num(imb.get("rank_compute_mean_s")),
         "imbalance": num(imb.get("max_over_mean")),
+        "cpu_s": num(cpu.get("seconds")), "cpu_busy": num(cpu.get("busy")),
     }
     io = _io_fields(r)
     if io["io_mode"] or io["io_layout"]:  # an I/O configuration is a variant of its own
@@ -356,8 +371,9 @@ def collect(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> Collection:
     records: list[dict[str, Any]] = []
     kinds = sweep_kinds(files, paths)
     others: list[str] = []
+    other_records: list[dict[str, Any]] = []
     for path in files:
-        for r in read_file(path, problems, others):
+        for r in read_file(path, problems, others, other_records):
             r["_sweep"], r["_sweep_kind"] = kinds.get(path, ("", ""))
             records.append(r)
     if not records and others and not problems:
@@ -373,7 +389,7 @@ def collect(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> Collection:
     env_ids, env_table = environments(records)
     rows = [row for r, e in zip(records, env_ids) for row in _rows(r, e)]
     return Collection(pd.DataFrame(rows), records, problems, dups, files, skipped, env_table,
-                      others)
+                      others, other_records)
 
 
 def excluded_records(c: Collection) -> pd.DataFrame:

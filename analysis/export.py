@@ -68,7 +68,7 @@ def write_tables(study, outdir: str) -> list[str]:
         "points.csv": study.points,
         "fits.csv": study.fits,
         "models.csv": study.models.drop(columns=["fit_obj", "param_list"], errors="ignore"),
-        "best.csv": study.best.merge(study.bounds, on="kernel", how="left")
+        "best.csv": study.best.merge(study.bounds, on=["kernel", "size"], how="left")
         if not study.best.empty else study.best,
     }
     if not study.weak.empty:

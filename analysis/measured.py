@@ -13,16 +13,25 @@ repetition of every round (the rounds were interleaved, A B A B ...).
 `launch-record` turns the front end's wall times of `mpirun -np P
 scalekit-overhead --noop` into an overhead record with the same fields.
 Standard library only, so it runs before any virtual environment exists.
+
+The numbers behind the table (measure(), exchange_curves(), latency_curves(),
+race_losses()) are the one implementation: the report's section "Threads vs
+processes, measured" (measured_section.py) imports them to show the same
+table and draw its figures.
 """
 import argparse
+import collections
 import json
 import os
 import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from summary import load  # noqa: E402  (the same reader and messages)
+try:  # inside the analysis package (the report's section imports this module)
+    from .summary import load
+except ImportError:  # run as a script
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from summary import load  # noqa: E402  (the same reader and messages)
 
 LAUNCH_WHAT = "mpirun -np {} of a program that only initialises and finalises MPI"
 
@@ -95,7 +104,7 @@ def launch_record(a):
 
 def fmt_time(s):
     for scale, unit in ((1e-9, "ns"), (1e-6, "us"), (1e-3, "ms")):
-        if s < 1000 * scale:
+        if s < 999.5 * scale:  # (1000 * 1e-9 > 1e-6 in floating point)
             return f"{s / scale:.3g} {unit}"
     return f"{s:.3g} s"
 
@@ -111,7 +120,7 @@ def fmt(kind, x):
     if kind == "time":
         return fmt_time(x)
     if kind == "MB/s":
-        return f"{x:.4g} MB/s"
+        return f"{x:.4g} MB/s" if x < 1e4 else f"{x:.0f} MB/s"
     if kind == "%":
         return f"{x:.3g} %"
     if kind == "x":
@@ -142,6 +151,30 @@ class Table:
                          [line(r) for r in self.rows])
 
 
+# ---- the measurements as numbers (one implementation: the report's section
+# "threads vs processes, measured" and its figures use these too) --------------
+
+# A row of the table: values are the per-sample numbers (kind says their unit:
+# "time" seconds, "MB/s", "%" or "x"); key is a short label for figures.
+Row = collections.namedtuple("Row", "topic what model workers kind values key")
+
+STARTUP = (("pthread-create-join", "create + join a POSIX thread", "thread"),
+           ("omp-parallel-region", "OpenMP parallel region (fork/join)", "thread"),
+           ("fork-wait", "fork + wait for a process", "process"),
+           ("posix-spawn-wait", "posix_spawn(/bin/true) + wait", "process"),
+           ("mpirun-launch", "mpirun of a program that does nothing", "process"))
+WINDOW_TEXT = "bandwidth, %d in flight"
+EXCHANGE_SIDES = (("shm", "thread", "shared memory"), ("mpi", "process", "MPI"))
+# Latency kernel configurations: (model, --mode, what, side).
+LATENCY_CONFIGS = (("seq", "threads", "one worker (the baseline)", "-"),
+                   ("omp", "threads", "threads blocking in each wait", "thread"),
+                   ("mpi", "threads", "ranks blocking in each wait", "process"),
+                   ("seq", "cooperative", "one thread, event loop (timerfd + epoll)", "thread"),
+                   ("mpi", "cooperative", "one event loop per rank", "process"))
+WAIT_BUSY = 0.25  # a run whose CPU is busy less than this share of its wall time waits
+KERNELS = ("counter", "latency")  # the kernels this table is about
+
+
 def overhead_values(records, variant, bytes_=None):
     """Per-sample headline values of one overhead variant (all rounds pooled)."""
     out = []
@@ -165,6 +198,12 @@ def overhead_workers(records, variant):
     return "-"
 
 
+def window(records):
+    """Messages in flight of the bandwidth probes (OSU's window), 64 if none ran."""
+    return next((r["window"] for r in records if r.get("record") == "overhead" and
+                 r.get("window")), 64)
+
+
 def runs(records, kernel, model, **options):
     """Kernel records of one configuration (every round)."""
     return [r for r in records if r.get("kernel") == kernel and r.get("model") == model and
@@ -179,92 +218,185 @@ def seconds(recs):
     return [s for r in recs for s in r.get("seconds", [])]
 
 
-def add_startup(t, recs):
-    for variant, what, model in (
-            ("pthread-create-join", "create + join a POSIX thread", "thread"),
-            ("omp-parallel-region", "OpenMP parallel region (fork/join)", "thread"),
-            ("fork-wait", "fork + wait for a process", "process"),
-            ("posix-spawn-wait", "posix_spawn(/bin/true) + wait", "process"),
-            ("mpirun-launch", "mpirun of a program that does nothing", "process")):
-        t.add("start-up", what, model, overhead_workers(recs, variant), "time",
-              overhead_values(recs, variant))
+def cores(records):
+    """(cores, exact): from the machine the front end described, else at least
+    the most workers a kernel record ran without being oversubscribed."""
+    for r in records:
+        n = (r.get("machine") or {}).get("cores")
+        if isinstance(n, int) and n > 0:
+            return n, True
+    fit = [workers([r]) for r in records if r.get("kernel") and r.get("oversubscribed") is False]
+    return (max(fit), False) if fit else (None, False)
 
 
-def add_exchange(t, recs):
-    t.add("barrier", "OpenMP barrier", "thread", overhead_workers(recs, "omp-barrier"), "time",
-          overhead_values(recs, "omp-barrier"))
-    t.add("barrier", "MPI_Barrier", "process", overhead_workers(recs, "mpi-barrier"), "time",
-          overhead_values(recs, "mpi-barrier"))
+def exchange_curves(records):
+    """{(kind, side): [(bytes, samples), ...] by size} of the exchange probes;
+    kind "latency" (seconds, round trip / 2) or "bandwidth" (MB/s)."""
+    sizes = sorted({r["bytes"] for r in records if r.get("record") == "overhead" and
+                    r.get("bench") == "exchange" and r.get("bytes")})
+    out = {}
+    for kind in ("latency", "bandwidth"):
+        for side, _, _ in EXCHANGE_SIDES:
+            pts = [(b, overhead_values(records, "%s-%s" % (side, kind), b)) for b in sizes]
+            out[(kind, side)] = [(b, v) for b, v in pts if v]
+    return out
+
+
+def latency_sizes(records):
+    """Sizes [T, L, C] of the latency runs that have a sequential threads-mode baseline."""
+    base = runs(records, "latency", "seq", mode="threads")
+    return sorted({tuple(r["size"]) for r in base}, key=lambda s: (-s[1], s))
+
+
+def count_text(n):
+    """20000 -> '20k', 2000000 -> '2M'."""
+    for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= scale:
+            return "%.3g%s" % (n / scale, unit)
+    return "%d" % n
+
+
+def latency_label(size):
+    """'32 tasks x (10 ms wait + 20k rounds)': T tasks, each waits L us, then computes C rounds."""
+    rounds = " + %s rounds" % count_text(size[2]) if len(size) > 2 else ""
+    return "%d tasks x (%s wait%s)" % (size[0], fmt_time(size[1] * 1e-6), rounds)
+
+
+def latency_busy(records, size):
+    """Median CPU busy share of the sequential baseline at size (None: not recorded)."""
+    busy = [r["cpu"]["busy"] for r in runs(records, "latency", "seq", mode="threads")
+            if tuple(r["size"]) == size and isinstance(r.get("cpu"), dict) and
+            isinstance(r["cpu"].get("busy"), (int, float))]
+    return statistics.median(busy) if busy else None
+
+
+def latency_curves(records, size):
+    """[(model, mode, what, side, {workers: speedup samples})] of the latency runs
+    at size; speedup = median time of the sequential threads-mode run / each
+    sample's time."""
+    same = [r for r in records if r.get("kernel") == "latency" and tuple(r["size"]) == size]
+    ref = statistics.median(seconds(runs(same, "latency", "seq", mode="threads")))
+    out = []
+    for model, mode, what, side in LATENCY_CONFIGS:
+        rs = runs(same, "latency", model, mode=mode)
+        pts = {}
+        for n in sorted({workers([r]) for r in rs}):
+            pts[n] = [ref / s for s in seconds([r for r in rs if workers([r]) == n])]
+        if pts:
+            out.append((model, mode, what, side, pts))
+    return out
+
+
+def race_losses(records):
+    """{workers: [percent of updates lost, one per record]} of --sync none runs."""
+    out = {}
+    for r in runs(records, "counter", "omp", sync="none", variant="counter"):
+        n = r["size"][0] * r["iters"]
+        out.setdefault(workers([r]), []).append(100.0 * (n - r["result"]["value"]) / n)
+    return out
+
+
+def measure_startup(recs):
+    return [Row("start-up", what, model, overhead_workers(recs, variant), "time",
+                overhead_values(recs, variant), variant) for variant, what, model in STARTUP]
+
+
+def measure_exchange(recs):
+    rows = [Row("barrier", "OpenMP barrier", "thread", overhead_workers(recs, "omp-barrier"),
+                "time", overhead_values(recs, "omp-barrier"), "omp-barrier"),
+            Row("barrier", "MPI_Barrier", "process", overhead_workers(recs, "mpi-barrier"),
+                "time", overhead_values(recs, "mpi-barrier"), "mpi-barrier")]
     sizes = sorted({r["bytes"] for r in recs if r.get("bench") == "exchange"})
     big = max([b for b in sizes if b <= 1 << 20] or sizes or [0])
-    for b, label in ((8, fmt_bytes(8)), (big, fmt_bytes(big))):
+    for b in (8, big):
         for kind, name in (("latency", "latency (round trip / 2)"),
-                           ("bandwidth", "bandwidth, 64 in flight")):
-            for side, model in (("shm", "thread"), ("mpi", "process")):
-                how = "shared memory" if side == "shm" else "MPI"
-                t.add("exchange", "%s %s, %s" % (label, name, how), model, 2,
-                      "time" if kind == "latency" else "MB/s",
-                      overhead_values(recs, "%s-%s" % (side, kind), b))
+                           ("bandwidth", WINDOW_TEXT % window(recs))):
+            for side, model, how in EXCHANGE_SIDES:
+                rows.append(Row("exchange", "%s %s, %s" % (fmt_bytes(b), name, how), model, 2,
+                                "time" if kind == "latency" else "MB/s",
+                                overhead_values(recs, "%s-%s" % (side, kind), b),
+                                "%s-%s-%d" % (side, kind, b)))
+    return rows
 
 
-def add_counter(t, recs):
-    race = runs(recs, "counter", "omp", sync="none", variant="counter")
-    lost = [100.0 * (r["size"][0] * r["iters"] - r["result"]["value"]) /
-            (r["size"][0] * r["iters"]) for r in race]
-    n = race[0]["size"][0] if race else 0
-    t.add("race", "--sync none: share of %.3g updates lost" % n, "thread", workers(race), "%",
-          lost)
-    rows = [("seq", "plain add, one worker (--sync atomic has a serial body)", "seq",
-             {"sync": "atomic", "variant": "counter"})]
-    rows += [("omp", "--sync %s, one counter" % s, "thread", {"sync": s, "variant": "counter"})
-             for s in ("none", "atomic", "critical", "lock", "reduction")]
-    rows += [("omp", "--sync %s, 4096 bins" % s, "thread", {"sync": s, "variant": "histogram"})
-             for s in ("atomic", "lock")]
-    rows += [("mpi", "--sync %s, one counter" % s, "process", {"sync": s, "variant": "counter"})
-             for s in ("reduce", "rma", "lock")]
-    for model, what, side, opts in rows:
+def measure_counter(recs):
+    rows = []
+    race = race_losses(recs)
+    for n in sorted(race):
+        size = next(r["size"][0] for r in runs(recs, "counter", "omp", sync="none",
+                                                variant="counter") if workers([r]) == n)
+        rows.append(Row("race", "--sync none: share of %.3g updates lost" % size, "thread", n,
+                        "%", race[n], "none"))
+    configs = [("seq", "plain add, one worker (--sync atomic has a serial body)", "seq",
+                {"sync": "atomic", "variant": "counter"}, "plain add")]
+    configs += [("omp", "--sync %s, one counter" % s, "thread",
+                 {"sync": s, "variant": "counter"}, s)
+                for s in ("none", "atomic", "critical", "lock", "reduction")]
+    configs += [("omp", "--sync %s, 4096 bins" % s, "thread",
+                 {"sync": s, "variant": "histogram"}, "%s\n4096 bins" % s)
+                for s in ("atomic", "lock")]
+    configs += [("mpi", "--sync %s, one counter" % s, "process",
+                 {"sync": s, "variant": "counter"}, s)
+                for s in ("reduce", "rma", "lock")]
+    for model, what, side, opts, key in configs:
         rs = runs(recs, "counter", model, **opts)
         if rs:
             units = rs[0]["rate"]["work_units"]
-            t.add("update cost", what, side, workers(rs), "time",
-                  [s / units for s in seconds(rs)])
+            rows.append(Row("update cost", what, side, workers(rs), "time",
+                            [s / units for s in seconds(rs)], key))
+    return rows
 
 
-def add_latency(t, recs):
-    base = seconds(runs(recs, "latency", "seq", mode="threads"))
-    if not base:
-        return
-    ref = statistics.median(base)
-    configs = [("seq", "threads", "one worker (the baseline)", "-"),
-               ("omp", "threads", "threads blocking in each wait", "thread"),
-               ("mpi", "threads", "ranks blocking in each wait", "process"),
-               ("seq", "cooperative", "one thread, event loop (timerfd + epoll)", "thread"),
-               ("mpi", "cooperative", "one event loop per rank", "process")]
-    for model, mode, what, side in configs:
-        rs = runs(recs, "latency", model, mode=mode)
-        for n in sorted({workers([r]) for r in rs}):
-            mine = [r for r in rs if workers([r]) == n]
-            size = mine[0]["size"]
-            label = "speedup, %d tasks x %g ms: %s" % (size[0], size[1] / 1000, what)
-            t.add("I/O wait", label, side, n, "x", [ref / s for s in seconds(mine)])
+def measure_latency(recs):
+    rows = []
+    for size in latency_sizes(recs):
+        busy = latency_busy(recs, size)
+        topic = "I/O wait" if busy is None or busy < WAIT_BUSY else "CPU work"
+        for model, mode, what, side, pts in latency_curves(recs, size):
+            for n, values in pts.items():
+                rows.append(Row(topic, "speedup, %s: %s" % (latency_label(size), what), side, n,
+                                "x", values, "%s-%s" % (model, mode)))
+    return rows
+
+
+def usable(records):
+    """Records the table may use: a kernel run whose answer failed verification
+    measured something else (a deliberate race, expected_wrong, is kept)."""
+    return [r for r in records if r.get("record") not in (None, "run") or
+            r.get("verified") is not False or r.get("expected_wrong") is True]
+
+
+def measure(recs):
+    """Every row of the table, in order (rows without samples left out)."""
+    recs = usable(recs)
+    rows = measure_startup(recs) + measure_exchange(recs) + measure_counter(recs) + \
+        measure_latency(recs)
+    return [r for r in rows if r.values]
+
+
+def heading(recs):
+    """The table's title line: what the measurements ran on."""
+    launch = [r for r in recs if r.get("variant") == "mpirun-launch"]
+    m = launch[-1].get("machine", {}) if launch else {}
+    return "threads vs processes, measured: %s, %s cores, load average %s when it started" % (
+        m.get("cpu", "unknown CPU"), m.get("cores", "?"), m.get("loadavg_1min", "?"))
+
+
+FOOTNOTE = ("median and quartiles over every timed sample of every round; speedup = median "
+            "time of the\nsequential run (same tasks, blocking waits) / each sample's time; "
+            "update cost = time / updates")
 
 
 def table(a):
     recs = load(a.results)
     t = Table()
-    add_startup(t, recs)
-    add_exchange(t, recs)
-    add_counter(t, recs)
-    add_latency(t, recs)
+    for r in measure(recs):
+        t.add(*r[:6])
     if not t.rows:
         sys.exit(f"measured.py: {a.results} holds no overhead, counter or latency records")
-    launch = [r for r in recs if r.get("variant") == "mpirun-launch"]
-    m = launch[-1].get("machine", {}) if launch else {}
-    print("threads vs processes, measured: %s, %s cores, load average %s when it started" % (
-        m.get("cpu", "unknown CPU"), m.get("cores", "?"), m.get("loadavg_1min", "?")))
+    print(heading(recs))
     print(t.text(a.markdown))
-    print("\nmedian and quartiles over every timed sample of every round; speedup = median "
-          "time of the\nsequential run / each sample's time; update cost = time / updates")
+    print("\n" + FOOTNOTE)
     return 0
 
 

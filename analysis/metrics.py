@@ -1,13 +1,15 @@
 """metrics - scaling metrics per kernel x model x size.
 
 A *point* is one configuration (kernel, size, iters, model, variant, ranks,
-threads): all repetitions of all its included records pooled. A *series* is
+threads; the variant holds schedule, decomposition and the kernel's own
+options such as --sync): all repetitions of all its included records pooled. A *series* is
 the points of one kernel x size x model x variant (hybrid: x threads per
 rank) across worker counts p = ranks x threads.
 
 Every speedup names its baseline:
-  - "seq": the sequential driver's median time at the same kernel and size
-    (absolute speedup S = T_seq / T(p), efficiency S / p);
+  - "seq": the sequential driver's median time at the same kernel and size,
+    with the same kernel options where it ran them (absolute speedup
+    S = T_seq / T(p), efficiency S / p);
   - "own": the same series at its smallest worker count p0 (relative
     speedup S = T(p0) / T(p), efficiency S * p0 / p).
 Karp-Flatt: e = (1/S - 1/q) / (1 - 1/q) with q the worker ratio (p against
@@ -22,14 +24,15 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import stats
+from . import measured, stats
 
 POINT_KEY = ["kernel", "size", "n", "iters", "model", "variant", "ranks", "threads"]
 SERIES_KEY = ["kernel", "size", "n", "iters", "model", "variant", "tkey"]
 WEAK_KEY = ["kernel", "iters", "model", "variant", "tkey"]
 MODEL_ORDER = ["seq", "omp", "mpi", "hybrid"]
 BASELINE_TEXT = {
-    "seq": "sequential driver (scalekit-seq), same kernel and size",
+    "seq": "sequential driver (scalekit-seq), same kernel and size (and kernel options, "
+           "where it ran them)",
     "own": "same model at its smallest worker count",
 }
 
@@ -69,6 +72,7 @@ def points(runs: pd.DataFrame) -> pd.DataFrame:
                          compute_max_s=_mean(recs["compute_max_s"]),
                          compute_mean_s=_mean(recs["compute_mean_s"]),
                          imbalance=_mean(recs["imbalance"]),
+                         cpu_busy=_median(recs["cpu_busy"]), options=_first(recs["options"]),
                          bytes=_mean(recs["bytes"]), rate_unit=_first(recs["rate_unit"]),
                          io_share=_median(recs["io_share"]),
                          io_write_mib_s=_median(recs["io_write_mib_s"]),
@@ -105,8 +109,11 @@ def karp_flatt(speedup: float, q: float) -> float:
 
 def add_speedups(p: pd.DataFrame) -> pd.DataFrame:
     """Speedup, efficiency and Karp-Flatt against both baselines."""
-    seq = p[p["model"] == "seq"].groupby(["kernel", "n", "iters"])["t_median"].min()
-    p["t_seq"] = [seq.get((r.kernel, r.n, r.iters), math.nan) for r in p.itertuples()]
+    seqs = p[p["model"] == "seq"]
+    seq = seqs.groupby(["kernel", "n", "iters"])["t_median"].min()
+    same = seqs.groupby(["kernel", "n", "iters", "options"])["t_median"].min()
+    p["t_seq"] = [same.get((r.kernel, r.n, r.iters, r.options),
+                           seq.get((r.kernel, r.n, r.iters), math.nan)) for r in p.itertuples()]
     p["speedup_seq"] = p["t_seq"] / p["t_median"]
     p["speedup_seq_lo"] = p["t_seq"] / p["t_hi"]
     p["speedup_seq_hi"] = p["t_seq"] / p["t_lo"]
@@ -234,24 +241,53 @@ def weak_fits(w: pd.DataFrame) -> pd.DataFrame:
 # --- what bounds each kernel --------------------------------------------------
 
 IO_SHARE = 0.5     # I/O-bound: at least this share of run time in I/O
+# waiting-bound: one worker's CPU busy less than this share of the run (the
+# measured table's threshold too: one constant)
+WAIT_BUSY = measured.WAIT_BUSY
 COMM_SHARE = 0.5   # communication-bound: at least this share outside computing
 MEM_FRACTION = 0.5  # memory-bound: achieved bytes/s at least this part of triad's
 CACHE_FRACTION = 1.2  # beyond triad's (DRAM) bandwidth: the data lives in cache
 
 
 def classify(p: pd.DataFrame) -> pd.DataFrame:
-    """One row per kernel: bound (CPU/memory/I/O/communication) and evidence.
+    """One row per kernel and size: bound (CPU/memory/I/O/waiting/communication)
+    and evidence (per size: a small problem may live in cache, or compute
+    where a larger one waits).
 
-    From measurements only: I/O share of the run (io records); the share of
+    From measurements only: I/O share of the run (io records); how busy one
+    worker's CPU was (cpu.busy = CPU time / wall time: blocking I/O, sleeps
+    and remote requests leave it idle, so a run that waits uses little); the share of
     time outside the slowest rank's computation at the largest rank count
     (halo exchange, combine, waiting); achieved compulsory bytes/s against
     triad's at the same model and worker count in this study.
     """
     rows = []
     triad = p[p["kernel"] == "triad"].assign(bw=lambda d: d["bytes"] / d["t_median"])
-    for kernel, g in p.groupby("kernel", sort=False):
-        rows.append(dict(kernel=kernel, **_classify_kernel(kernel, g, triad)))
-    return pd.DataFrame(rows, columns=["kernel", "bound", "evidence"])
+    for (kernel, size), g in p.groupby(["kernel", "size"], sort=False):
+        rows.append(dict(kernel=kernel, size=size, **_classify_kernel(kernel, g, triad)))
+    return pd.DataFrame(rows, columns=["kernel", "size", "bound", "evidence"])
+
+
+def cpu_busy(g: pd.DataFrame) -> tuple[float, str]:
+    """(cpu.busy, where it comes from) of one kernel and size's points.
+
+    One-worker points first: with one worker, busy is CPU time / wall time
+    with no thread pool or MPI progress engine spinning while it waits, and
+    one worker is least disturbed by other load (which lowers busy for every
+    model alike). Of those, the least busy: a configuration that overlaps its
+    waits (an event loop) hides them, one that blocks in each shows them.
+    Without one-worker points: the median over all. NaN when the records
+    carry no CPU time (written before scalekit recorded it).
+    """
+    g = g[g["cpu_busy"].notna()] if "cpu_busy" in g else g.iloc[0:0]
+    one = g[g["workers"] == 1]
+    if not one.empty:
+        n = len(one)
+        return float(one["cpu_busy"].min()), (
+            "one worker" + (f", the least busy of {n} configurations" if n > 1 else ""))
+    if g.empty:
+        return math.nan, ""
+    return float(g["cpu_busy"].median()), f"median over {len(g)} configurations"
 
 
 def _triad_bw(triad: pd.DataFrame, model: str, workers: int) -> float:
@@ -266,7 +302,12 @@ def _classify_kernel(kernel: str, g: pd.DataFrame, triad: pd.DataFrame) -> dict[
     if not io.empty and io.median() >= IO_SHARE:
         return dict(bound="I/O", evidence=f"I/O takes {io.median():.0%} of the run time "
                                           f"(median over {len(io)} points)")
-    evidence = []
+    busy, where = cpu_busy(g)
+    if math.isfinite(busy) and busy < WAIT_BUSY:
+        return dict(bound="waiting", evidence=(
+            f"the CPU was busy {busy:.0%} of the run ({where}): the rest is waiting "
+            "(blocking I/O, sleep, remote requests), so more workers than cores can help"))
+    evidence = [] if not math.isfinite(busy) else [f"CPU busy {busy:.0%} of the run ({where})"]
     multi = g[g["ranks"] > 1]
     if not multi.empty:
         top = multi[multi["ranks"] == multi["ranks"].max()]

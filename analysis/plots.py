@@ -10,7 +10,8 @@ the Study and returns a list of (suffix, matplotlib Figure, caption), or a
 string saying why it does not apply to this study (e.g. no weak series).
 To add a plot: write such a function and decorate it with
 @plot("name", "Title", "how to read it"); render() saves it and the report
-shows it in the "Figures" section.
+shows it in the "Figures" section, or in the report section named by
+section="key" (e.g. measured_section.py's figures).
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ class PlotKind:
     title: str
     how_to_read: str
     make: object
+    section: str = "figures"  # the report section that shows it
 
 
 PLOTS: list[PlotKind] = []
@@ -444,10 +446,10 @@ def render(study, outdir: str, dpi: int = 110) -> list[Figure]:
     os.makedirs(outdir, exist_ok=True)
     study.skipped_plots = {}
     figures = []
-    if study.points.empty:
-        study.skipped_plots = {k.name: "no usable runs (see 'Runs not used')" for k in PLOTS}
-        return figures
     for kind in PLOTS:
+        if study.points.empty and kind.section == "figures":  # scaling figures need runs
+            study.skipped_plots[kind.name] = "no usable runs (see 'Runs not used')"
+            continue
         made = kind.make(study)
         if isinstance(made, str):
             study.skipped_plots[kind.name] = made

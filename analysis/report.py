@@ -16,8 +16,9 @@ sweep): write
             return None
         return table(rows, [("size", "bytes"), ("t_median", "median s", fmt_time)])
 
-in this file or in a module imported by analysis/__init__.py; `order`
-places it (the built-in sections use multiples of 10). Use table(), esc()
+in this file or in a module imported by analysis/cli.py (as
+measured_section.py is); `order` places it (the built-in sections use
+multiples of 10). Use table(), esc()
 and the fmt_* helpers so every section looks alike.
 """
 from __future__ import annotations
@@ -117,9 +118,9 @@ def overview(study) -> str:
         study.footnote,
     ]
     if c.others:
-        parts.append(f"{len(c.others)} record(s) of other kinds (e.g. scalekit-overhead "
-                     "probes) are not kernel runs and are not analysed here; ./scalekit "
-                     "measured prints their table.")
+        parts.append(f"{len(c.others)} record(s) of other kinds (scalekit-overhead probes, "
+                     "mpirun launch times) are not kernel runs: they are shown in 'Threads vs "
+                     "processes, measured', not in the scaling analysis.")
     envs = c.environments
     if len(envs) > 1:
         parts.append(f"Warning: these results come from {len(envs)} different environments "
@@ -146,15 +147,15 @@ def answer(study) -> str:
         return note("No usable runs: see the excluded runs below.")
     workers = sorted(best["workers"].unique())
     rows = []
-    bounds = study.bounds.set_index("kernel")
+    bounds = study.bounds.set_index(["kernel", "size"])
     for (kernel, size), g in best.groupby(["kernel", "size"], sort=False):
         row = {"kernel": kernel, "size": size}
         for w in workers:
             hit = g[g["workers"] == w]
             row[f"w{w}"] = _best_cell(hit.iloc[0]) if not hit.empty else ""
-        if kernel in bounds.index:
-            row["bound"] = bounds.loc[kernel, "bound"]
-            row["evidence"] = bounds.loc[kernel, "evidence"]
+        if (kernel, size) in bounds.index:
+            row["bound"] = bounds.loc[(kernel, size), "bound"]
+            row["evidence"] = bounds.loc[(kernel, size), "evidence"]
         rows.append(row)
     cols = [("kernel", "kernel"), ("size", "size")]
     cols += [(f"w{w}", f"{w} worker{'s' if w > 1 else ''}") for w in workers]
@@ -163,28 +164,36 @@ def answer(study) -> str:
             + note("Best = lowest median time at that worker count (ranks x threads), among "
                    "the runs of this study. 'tie' = the runner-up's spread overlaps the "
                    "winner's: the repetitions cannot tell them apart. Bound by: I/O if I/O "
-                   f"takes >= {metrics.IO_SHARE:.0%} of the run; communication if >= "
+                   f"takes >= {metrics.IO_SHARE:.0%} of the run; waiting if one worker's "
+                   f"CPU is busy < {metrics.WAIT_BUSY:.0%} of the run (CPU time / wall time: "
+                   "it blocks in I/O, sleeps or remote requests); communication if >= "
                    f"{metrics.COMM_SHARE:.0%} of the time at the largest rank count is outside "
                    "the slowest rank's computation; memory if the achieved compulsory "
                    f"traffic is >= {metrics.MEM_FRACTION:.0%} of triad's bandwidth at the same "
                    "model and worker count; else CPU."))
 
 
-@section("figures", "Figures", order=30)
-def figures(study) -> str:
+def figures_of(study, key: str) -> str:
+    """The figures registered for report section key, and why others were not drawn."""
     from . import plots
     out = []
-    for kind in plots.PLOTS:
+    kinds = [k for k in plots.PLOTS if k.section == key]
+    for kind in kinds:
         for f in study.figure(kind.name):
             out.append(f"<figure><h3>{esc(f.title)}</h3>"
                        f"<img alt='{esc(f.caption)}' src='{data_uri(f.png)}'>"
                        f"<figcaption>{esc(kind.how_to_read)} (SVG: "
                        f"figures/{esc(os.path.basename(f.svg))})</figcaption></figure>")
-    if study.skipped_plots:
-        items = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>"
-                        for k, v in study.skipped_plots.items())
+    skipped = {k.name: study.skipped_plots[k.name] for k in kinds if k.name in study.skipped_plots}
+    if skipped:
+        items = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in skipped.items())
         out.append(f"<p>Not drawn for this study:</p><ul>{items}</ul>")
     return "".join(out)
+
+
+@section("figures", "Figures", order=30)
+def figures(study) -> str:
+    return figures_of(study, "figures")
 
 
 @section("metrics", "Scaling metrics per configuration", order=40)

@@ -64,5 +64,5 @@ def build(c: collect.Collection) -> Study:
     fitted = models.fit_all(p, metrics.WEAK_KEY) if not p.empty else pd.DataFrame()
     best = metrics.best_models(p) if not p.empty else pd.DataFrame()
     bounds = metrics.classify(p) if not p.empty else pd.DataFrame(
-        columns=["kernel", "bound", "evidence"])
+        columns=["kernel", "size", "bound", "evidence"])
     return Study(c, p, fits, weak, fitted, best, bounds, _footnote(c.runs))

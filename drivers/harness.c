@@ -19,6 +19,13 @@ double harness_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double harness_cpu_now(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0.0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static int harness_cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -53,29 +60,34 @@ void harness_stats_of(const double *v, int64_t n, harness_stats *s)
 
 /* One repetition; returns this rank's seconds (the max over ranks is taken
  * once for all repetitions, after the last, so a repetition costs one
- * barrier plus what run() does). */
+ * barrier plus what run() does). *cpu: the process CPU seconds run() used. */
 static double harness_one(harness_prepare_fn prepare, harness_run_fn run, void *ctx,
-                          double *compute)
+                          double *compute, double *cpu)
 {
-    double t0;
+    double t0, c0;
     if (prepare != NULL) prepare(ctx);
     comm_barrier();
+    c0 = harness_cpu_now();
     t0 = harness_now();
     *compute = run(ctx, t0);
-    return harness_now() - t0;
+    t0 = harness_now() - t0;
+    *cpu = harness_cpu_now() - c0;
+    return t0;
 }
 
 void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harness_run_fn run,
                  void *ctx, harness_result *r)
 {
-    double compute = 0.0, total = 0.0, spread[2];
+    double compute = 0.0, total = 0.0, cpu = 0.0, spread[2];
+    r->cpu_total = 0.0;
     for (int64_t i = 0; i < warmup; i++)
-        harness_one(prepare, run, ctx, &compute);
+        harness_one(prepare, run, ctx, &compute, &cpu);
     r->reps = reps;
     r->seconds = SK_MALLOC((size_t)reps * sizeof *r->seconds);
     for (int64_t i = 0; i < reps; i++) {
-        r->seconds[i] = harness_one(prepare, run, ctx, &compute);
+        r->seconds[i] = harness_one(prepare, run, ctx, &compute, &cpu);
         total += compute;
+        r->cpu_total += cpu;
     }
     for (int64_t i = 0; i < reps; i += INT32_MAX) /* max over ranks, rep by rep */
         comm_max_double(r->seconds + i, (int)(reps - i < INT32_MAX ? reps - i : INT32_MAX));
@@ -91,6 +103,8 @@ void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harne
     comm_sum_double(&r->compute_mean, 1);
     r->compute_mean /= comm_size();
     r->imbalance = r->compute_mean > 0 ? r->compute_max / r->compute_mean : 1.0;
+    r->cpu_total /= (double)reps;
+    comm_sum_double(&r->cpu_total, 1);
 }
 
 /* One run of n operations; rank 0's seconds, on every rank. */

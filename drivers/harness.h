@@ -7,7 +7,9 @@
  * repetition's time is the maximum over ranks of the time between the
  * barrier and the end of run(), taken by one reduction after the last
  * repetition (so a repetition costs one barrier beyond run()); run() also reports the part of it
- * each rank spent computing (not communicating), kept for load-imbalance figures. Collective.
+ * each rank spent computing (not communicating), kept for load-imbalance figures; and the
+ * process CPU time (all threads) each rank used during run(), which tells computing from
+ * waiting (a run that blocks in I/O or sleep uses little CPU for its wall time). Collective.
  */
 #ifndef SCALEKIT_HARNESS_H
 #define SCALEKIT_HARNESS_H
@@ -27,6 +29,7 @@ typedef struct harness_result {
     double compute_max;  /* max over ranks of compute_mine */
     double compute_mean; /* mean over ranks */
     double imbalance;    /* compute_max / compute_mean (1 when nothing ran) */
+    double cpu_total;    /* CPU seconds per rep (mean), all threads of all ranks summed */
 } harness_result;
 
 typedef void (*harness_prepare_fn)(void *ctx);
@@ -36,6 +39,8 @@ typedef double (*harness_run_fn)(void *ctx, double start);
 
 /* Monotonic wall clock in seconds. */
 double harness_now(void);
+/* CPU time this process (all its threads) has used, in seconds. */
+double harness_cpu_now(void);
 
 /* Run the repetitions. r->seconds is allocated; free with harness_free(). */
 void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harness_run_fn run,

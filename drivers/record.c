@@ -63,6 +63,13 @@ static double record_rate(const cli_options *o, const run_report *r, double seco
     return seconds > 0.0 ? r->work_units / seconds * o->kern->rate_scale : 0.0;
 }
 
+/* CPU time against the workers' wall time: near 1 computing, near 0 waiting. */
+static double record_cpu_busy(const record_context *ctx, const run_report *r)
+{
+    double wall = r->timing.time.mean * ctx->ranks * ctx->threads;
+    return wall > 0.0 ? r->timing.cpu_total / wall : 0.0;
+}
+
 static void record_size_text(const cli_options *o, char *buf, size_t n)
 {
     size_t len = 0;
@@ -121,6 +128,8 @@ void record_print_summary(const cli_options *o, const record_context *ctx, const
            "%.0f..%.0f)\n",
            r->timing.compute_min, r->timing.compute_max, r->timing.imbalance, r->items_min,
            r->items_max);
+    printf("  cpu        %.6f s per rep over all workers: busy %.0f%% of their wall time\n",
+           r->timing.cpu_total, 100.0 * record_cpu_busy(ctx, r));
     printf("  result     %s: %s  [%s: %s]\n", v->value_name ? v->value_name : "value", v->got,
            v->ok               ? "verified"
            : r->expected_wrong ? "wrong, as expected: a deliberate race"
@@ -197,6 +206,14 @@ static void record_timing(json *j, const cli_options *o, const run_report *r)
     json_double(j, "rank_items_min", r->items_min);
     json_double(j, "rank_items_max", r->items_max);
     json_double(j, "max_over_mean", r->timing.imbalance);
+    json_object_end(j);
+}
+
+static void record_cpu(json *j, const record_context *ctx, const run_report *r)
+{
+    json_object_begin(j, "cpu");
+    json_double(j, "seconds", r->timing.cpu_total);
+    json_double(j, "busy", record_cpu_busy(ctx, r));
     json_object_end(j);
 }
 
@@ -389,6 +406,7 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
     json_int(&j, "nodes", ctx->nodes);
     json_bool(&j, "oversubscribed", ctx->oversubscribed);
     record_timing(&j, o, r);
+    record_cpu(&j, ctx, r);
     record_result(&j, r);
     record_provenance(&j, ctx);
     record_slurm(&j);

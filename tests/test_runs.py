@@ -31,6 +31,7 @@ SCHEMA = {
     "imbalance": {"rank_compute_min_s": NUM, "rank_compute_mean_s": NUM,
                   "rank_compute_max_s": NUM, "max_over_mean": NUM,
                   "rank_items_min": NUM, "rank_items_max": NUM},
+    "cpu": {"seconds": NUM, "busy": NUM},
     "verified": BOOL,
     "result": {"name": STR, "value": NUM, "expected": STR, "got": STR, "method": STR},
     "provenance": {
@@ -99,6 +100,8 @@ def record_problems(rec, reps):
         probs.append("time.mean outside [min, max]: %r" % t)
     if rec["seconds"] and (min(rec["seconds"]) != t["min"] or max(rec["seconds"]) != t["max"]):
         probs.append("time.min/max differ from min/max of seconds")
+    if not (rec["cpu"]["seconds"] >= 0 and rec["cpu"]["busy"] >= 0):
+        probs.append("cpu time or busy share negative: %r" % rec["cpu"])
     if not all(isinstance(h, str) for h in prov["hostnames"]) or \
             len(prov["hostnames"]) != rec["ranks"]:
         probs.append("provenance.hostnames %r does not list one host per rank (%d)" % (

@@ -186,4 +186,4 @@ add_test(NAME analysis.pytest
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(analysis.pytest PROPERTIES LABELS analysis TIMEOUT 600
                      FIXTURES_REQUIRED analysis_venv
-                     ENVIRONMENT "SCALEKIT_BINDIR=$<TARGET_FILE_DIR:scalekit-seq>")
+                     ENVIRONMENT "SCALEKIT_BINDIR=$<TARGET_FILE_DIR:scalekit-seq>;SCALEKIT_MPIEXEC=${MPIEXEC_EXECUTABLE}")
