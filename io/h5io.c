@@ -1,7 +1,8 @@
 /*
  * h5io.c - the HDF5 layer (see h5io.h): the only file that includes hdf5.h.
  * Built with parallel HDF5 (SCALEKIT_WITH_MPI), with serial HDF5, or without
- * HDF5 (SCALEKIT_NO_HDF5, stubs).
+ * HDF5 (SCALEKIT_NO_HDF5: io_available() is 0, the command line refuses every
+ * I/O option, and any other call ends the run with "built without HDF5").
  *
  * Invariant: every HDF5 call on a path that must not fail goes through
  * SK_H5(), which ends all ranks with the rank, file, line, call and HDF5's
