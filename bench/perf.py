@@ -172,8 +172,8 @@ def suite_kernels(args):
     builds = [("this build", args.bindir)] + [tuple(v.split("=", 1)) for v in args.variant]
     if args.baseline_rev:
         builds.append(("before (%s)" % args.baseline_rev, baseline_bindir(args.baseline_rev)))
-    w = "120" if args.smoke else "600"
-    sizes = {"pi": "800000" if args.smoke else "80000000", "mandelbrot": w + "x" + w + "x1000"}
+    w = "120" if args.smoke else "1400"
+    sizes = {"pi": "800000" if args.smoke else "200000000", "mandelbrot": w + "x" + w + "x1000"}
     variants, comparisons = [], []
     for k in ("pi", "mandelbrot"):
         for label, bindir in builds:

@@ -45,22 +45,28 @@
 #define MANDEL_MAX_ITER (INT64_C(1) << 31)
 #define MANDEL_RECOMPUTE_LIMIT 5e7 /* W*H*MAXIT up to which verify recomputes all rows */
 #define MANDEL_SAMPLE_SHARE 64     /* beyond: recompute 1 row in this many (>= 16 rows) */
-/* Preset image sides (square, MAXIT 1000). Measured single-thread times
- * (Xeon Cascade Lake VM, gcc 12 -O3 -march=native, ~2000 Miter/s): 600
- * 0.03 s, 2000 0.35 s, 6000 3 s; a generic (SSE2) build takes ~2.2x that,
- * the scalar loop before SIMD took 7-9x (600 0.20 s, 6000 21-24 s). */
-#define MANDEL_SMALL_W 600
-#define MANDEL_MEDIUM_W 2000
-#define MANDEL_LARGE_W 6000
+/* Preset image sides (square, MAXIT 1000), sized for the ~0.2/2/20 s steps
+ * of every kernel's presets. Measured single-thread times (Xeon Cascade Lake
+ * VM, gcc 12 -O3 -march=native, ~2000 Miter/s): 1400 0.21 s, 5000 1.9 s,
+ * 16000 20 s; a generic (SSE2) build takes ~2.2x that, the scalar loop
+ * before SIMD took 7-9x. */
+#define MANDEL_SMALL_W 1400
+#define MANDEL_MEDIUM_W 5000
+#define MANDEL_LARGE_W 16000
 
-/* Reference totals for the presets (computed once with this code). */
+/* Reference totals for the presets and for the presets before the SIMD loop
+ * (600, 2000, 6000), computed with this code and, independently, with the
+ * scalar loop in the header comment. */
 static const struct {
     int64_t w, h, maxit;
     uint64_t total;
 } mandel_reference[] = {
-    {MANDEL_SMALL_W, MANDEL_SMALL_W, 1000, UINT64_C(62161420)},
-    {MANDEL_MEDIUM_W, MANDEL_MEDIUM_W, 1000, UINT64_C(690541009)},
-    {MANDEL_LARGE_W, MANDEL_LARGE_W, 1000, UINT64_C(6215082705)},
+    {MANDEL_SMALL_W, MANDEL_SMALL_W, 1000, UINT64_C(338335863)},
+    {MANDEL_MEDIUM_W, MANDEL_MEDIUM_W, 1000, UINT64_C(4315991423)},
+    {MANDEL_LARGE_W, MANDEL_LARGE_W, 1000, UINT64_C(44194711418)},
+    {600, 600, 1000, UINT64_C(62161420)},
+    {2000, 2000, 1000, UINT64_C(690541009)},
+    {6000, 6000, 1000, UINT64_C(6215082705)},
 };
 
 /* The local image: row l (0 <= l < nlocal) holds global row row_global[l]
@@ -375,14 +381,14 @@ static double mandel_work_units(const kernel_params *p, const kernel_result *r)
 }
 
 /* The set covers ~1/6 of the view, where every pixel runs MAXIT iterations;
- * escaping pixels take a few dozen. ~3.3e-9 s per iteration measured with
- * the scalar loop (preset times at MANDEL_SMALL_W; the SIMD loop takes
- * ~0.5e-9 with -march=native, ~1.1e-9 generic); 5e-9 and a 0.2 share to be
- * safe on any build. */
+ * escaping pixels take a few dozen (the presets average 0.17 * MAXIT + 3).
+ * The SIMD loop takes ~0.5e-9 s per iteration with -march=native, ~1.1e-9
+ * generic (preset times at MANDEL_SMALL_W); 1.3e-9 and 0.2 * MAXIT + 50 to
+ * be safe on any build. */
 static double mandel_est_seconds(const kernel_params *p)
 {
     double pixels = (double)p->size[0] * (double)p->size[1];
-    return 5e-9 * pixels * (0.2 * (double)p->size[2] + 50.0) * (double)p->iters;
+    return 1.3e-9 * pixels * (0.2 * (double)p->size[2] + 50.0) * (double)p->iters;
 }
 
 const kernel kernel_mandelbrot = {
