@@ -60,35 +60,35 @@ void harness_stats_of(const double *v, int64_t n, harness_stats *s)
 
 /* One repetition; returns this rank's seconds (the max over ranks is taken
  * once for all repetitions, after the last, so a repetition costs one
- * barrier plus what run() does). *cpu: the process CPU seconds run() used. */
+ * barrier plus what run() does: no system call, not even the CPU clock,
+ * which is read once around all repetitions). */
 static double harness_one(harness_prepare_fn prepare, harness_run_fn run, void *ctx,
-                          double *compute, double *cpu)
+                          double *compute)
 {
-    double t0, c0;
+    double t0;
     if (prepare != NULL) prepare(ctx);
     comm_barrier();
-    c0 = harness_cpu_now();
     t0 = harness_now();
     *compute = run(ctx, t0);
-    t0 = harness_now() - t0;
-    *cpu = harness_cpu_now() - c0;
-    return t0;
+    return harness_now() - t0;
 }
 
 void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harness_run_fn run,
                  void *ctx, harness_result *r)
 {
-    double compute = 0.0, total = 0.0, cpu = 0.0, spread[2];
-    r->cpu_total = 0.0;
+    double compute = 0.0, total = 0.0, spread[2], cpu0, wall0;
     for (int64_t i = 0; i < warmup; i++)
-        harness_one(prepare, run, ctx, &compute, &cpu);
+        harness_one(prepare, run, ctx, &compute);
     r->reps = reps;
     r->seconds = SK_MALLOC((size_t)reps * sizeof *r->seconds);
+    cpu0 = harness_cpu_now();
+    wall0 = harness_now();
     for (int64_t i = 0; i < reps; i++) {
-        r->seconds[i] = harness_one(prepare, run, ctx, &compute, &cpu);
+        r->seconds[i] = harness_one(prepare, run, ctx, &compute);
         total += compute;
-        r->cpu_total += cpu;
     }
+    r->cpu_total = (harness_cpu_now() - cpu0) / (double)reps;
+    r->cpu_wall = (harness_now() - wall0) / (double)reps;
     for (int64_t i = 0; i < reps; i += INT32_MAX) /* max over ranks, rep by rep */
         comm_max_double(r->seconds + i, (int)(reps - i < INT32_MAX ? reps - i : INT32_MAX));
     harness_stats_of(r->seconds, reps, &r->time);
@@ -103,8 +103,8 @@ void harness_run(int64_t warmup, int64_t reps, harness_prepare_fn prepare, harne
     comm_sum_double(&r->compute_mean, 1);
     r->compute_mean /= comm_size();
     r->imbalance = r->compute_mean > 0 ? r->compute_max / r->compute_mean : 1.0;
-    r->cpu_total /= (double)reps;
     comm_sum_double(&r->cpu_total, 1);
+    comm_max_double(&r->cpu_wall, 1);
 }
 
 /* One run of n operations; rank 0's seconds, on every rank. */

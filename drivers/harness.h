@@ -29,7 +29,12 @@ typedef struct harness_result {
     double compute_max;  /* max over ranks of compute_mine */
     double compute_mean; /* mean over ranks */
     double imbalance;    /* compute_max / compute_mean (1 when nothing ran) */
-    double cpu_total;    /* CPU seconds per rep (mean), all threads of all ranks summed */
+    /* CPU seconds per rep (mean), all threads of all ranks summed, and the
+     * wall seconds per rep they were used in (max over ranks). Both span the
+     * timed repetitions with what runs between them (prepare(), barriers):
+     * the CPU clock is a system call, read once before and once after. */
+    double cpu_total;
+    double cpu_wall;
 } harness_result;
 
 typedef void (*harness_prepare_fn)(void *ctx);

@@ -66,7 +66,7 @@ static double record_rate(const cli_options *o, const run_report *r, double seco
 /* CPU time against the workers' wall time: near 1 computing, near 0 waiting. */
 static double record_cpu_busy(const record_context *ctx, const run_report *r)
 {
-    double wall = r->timing.time.mean * ctx->ranks * ctx->threads;
+    double wall = r->timing.cpu_wall * ctx->ranks * ctx->threads;
     return wall > 0.0 ? r->timing.cpu_total / wall : 0.0;
 }
 
