@@ -63,6 +63,9 @@ PLOTS: list[PlotKind] = []
 plot = registry.decorator(PLOTS, PlotKind)  # @plot("name", "Title", "how to read it")
 
 
+MODELS_PER_ROW = 6  # kernel groups per row of the model comparison
+
+
 def style(series: str, hybrid_threads: int = 0) -> dict:
     """Style of a series label ('omp', 'hybrid (2 thr/rank)', ...)."""
     model = series.split(" ")[0]
@@ -296,35 +299,46 @@ def plot_models(study):
     at = _parallel(p)[(p["workers"] == w) & p["speedup_seq"].notna()]
     if at.empty:
         return f"needs sequential runs to compare against at {w} workers"
-    groups = list(at.groupby(["kernel", "size"], sort=False))
-    series = list(dict.fromkeys(at.sort_values("series")["series"]))
-    series.sort(key=lambda s: metrics.model_rank(s.split(" ")[0]))
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(groups) * max(1, len(series)) / 2.2), 4.2))
-    width = 0.8 / max(1, len(series))
-    for i, s in enumerate(series):
-        xs, ys, lo, hi = [], [], [], []
-        for j, (_, g) in enumerate(groups):
-            row = g[g["series"] == s]
-            if row.empty:
-                continue
-            r = row.iloc[0]
-            xs.append(j + (i - (len(series) - 1) / 2) * width)
-            ys.append(r.speedup_seq)
-            lo.append(max(0.0, r.speedup_seq - r.speedup_seq_lo))
-            hi.append(max(0.0, r.speedup_seq_hi - r.speedup_seq))
-        st = style(s)
-        ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, label=s, color="white",
-               edgecolor=st["color"], hatch=st["hatch"], linewidth=1.2)
-    ax.axhline(w, color="0.5", linestyle="--", linewidth=1, label=f"ideal ({w}x)")
-    ax.axhline(1, color="0.3", linewidth=0.8)
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([f"{k}\n{s}" for (k, s), _ in groups], fontsize=8)
-    ax.set_ylabel("speedup vs scalekit-seq [x]")
-    ax.legend(fontsize=7, ncol=min(4, len(series) + 1))
-    ax.grid(True, axis="y", alpha=0.3)
+    # One group per kernel, size and kernel options (counter's --sync, ...), so
+    # every bar in a group is a model and the legend stays one entry per model.
+    groups = list(at.groupby(["kernel", "size", "options"], sort=False, dropna=False))
+    per_row = MODELS_PER_ROW
+    rows = (len(groups) + per_row - 1) // per_row
+    width = max(1, max(len(g) for _, g in groups))
+    fig, axes = plt.subplots(rows, 1, squeeze=False,
+                             figsize=(max(5.0, 0.55 * width * min(per_row, len(groups)) + 1.5),
+                                      3.3 * rows + 0.6))
+    seen = {}
+    for row, ax in enumerate(axes[:, 0]):
+        chunk = groups[row * per_row:(row + 1) * per_row]
+        for j, ((kernel, size, options), g) in enumerate(chunk):
+            g = g.assign(label=g["series"].str.split(" [", regex=False).str[0])
+            g = g.sort_values("label", key=lambda c: c.map(
+                lambda s: metrics.model_rank(s.split(" ")[0])))
+            bw = 0.8 / len(g)
+            for i, r in enumerate(g.itertuples()):
+                st = style(r.label)
+                bar = ax.bar([j + (i - (len(g) - 1) / 2) * bw], [r.speedup_seq], bw,
+                             yerr=[[max(0.0, r.speedup_seq - r.speedup_seq_lo)],
+                                   [max(0.0, r.speedup_seq_hi - r.speedup_seq)]],
+                             capsize=2, color="white", edgecolor=st["color"], hatch=st["hatch"],
+                             linewidth=1.2)
+                seen.setdefault(r.label, bar)
+        ax.axhline(w, color="0.5", linestyle="--", linewidth=1)
+        ax.axhline(1, color="0.3", linewidth=0.8)
+        ax.set_xticks(range(len(chunk)))
+        ax.set_xticklabels([f"{k}\n{sz}" + (f"\n{o}" if isinstance(o, str) and o else "")
+                            for (k, sz, o), _ in chunk], fontsize=7)
+        ax.set_xlim(-0.6, per_row - 0.4 if rows > 1 else len(chunk) - 0.4)
+        ax.set_ylabel("speedup vs scalekit-seq [x]")
+        ax.grid(True, axis="y", alpha=0.3)
+    labels = sorted(seen, key=lambda s: metrics.model_rank(s.split(" ")[0]))
+    ideal = plt.Line2D([], [], color="0.5", linestyle="--", linewidth=1)
+    axes[0, 0].legend([seen[s] for s in labels] + [ideal], labels + [f"ideal ({w}x)"],
+                      fontsize=7, ncol=len(labels) + 1, loc="upper left")
     return [("", _finish(fig, study, f"Models compared at {w} workers\nbaseline: "
                          + metrics.BASELINE_TEXT["seq"]),
-             f"Speedup of each model at {w} workers, grouped by kernel.")]
+             f"Speedup of each model at {w} workers, grouped by kernel (and kernel options).")]
 
 
 @plot("hybrid", "Hybrid split: ranks x threads at a fixed core count",
