@@ -41,7 +41,8 @@
 
 /* Hits for the presets and the presets before the SIMD loop made pi ~2.5x
  * faster (80M, 800M, 8G), computed with this code and, independently, with
- * the scalar splitmix64 loop in the header comment. */
+ * the scalar splitmix64 loop in the header comment; one per line. */
+/* clang-format off */
 static const struct {
     int64_t samples;
     uint64_t hits;
@@ -53,6 +54,7 @@ static const struct {
     {2000000000, UINT64_C(1570785333)},
     {20000000000, UINT64_C(15707950311)},
 };
+/* clang-format on */
 
 /* The hits of every local work item: slot l holds global item item_global[l]. */
 typedef struct pi_state {
