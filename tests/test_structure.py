@@ -6,7 +6,9 @@
   drivers/par.c the only one with OpenMP pragmas or omp.h;
 - scalekit-seq links neither MPI nor OpenMP; scalekit-omp no MPI;
   scalekit-mpi no OpenMP; seq/omp link serial HDF5 (or none, where the build
-  found none), mpi/hybrid parallel HDF5 (or none).
+  found none), mpi/hybrid parallel HDF5 (or none);
+- every C source and header passes `clang-format --dry-run --Werror` with the
+  repository's .clang-format (checked where clang-format is installed).
 Last line: "N passed, N failed".
 
 usage: test_structure.py --source DIR --bindir DIR
@@ -14,6 +16,7 @@ usage: test_structure.py --source DIR --bindir DIR
 import argparse
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -26,6 +29,18 @@ HDF5 = re.compile(r'#\s*include\s*[<"]hdf5\.h[>"]|\bH5[A-Z][a-z_]*[a-z]\w*\s*\('
 def sources(root):
     return sorted(p for d in ("kernels", "drivers", "io")
                   for p in (root / d).glob("*.[ch]"))
+
+
+def unformatted(root):
+    """The C files clang-format would change, or None without clang-format."""
+    tool = shutil.which("clang-format")
+    if tool is None:
+        return None
+    files = sorted(p for d in ("kernels", "drivers", "io", "tests")
+                   for p in (root / d).glob("*.[ch]"))
+    return [f.relative_to(root).as_posix() for f in files
+            if subprocess.run([tool, "--dry-run", "--Werror", str(f)], capture_output=True,
+                              timeout=60).returncode != 0]
 
 
 def linked(binary):
@@ -59,6 +74,12 @@ def main():
         if rel != "io/h5io.c":
             check(not HDF5.search(COMMENT.sub("", text)),
                   f"{rel} must not use HDF5 (only io/h5io.c may)")
+    bad = unformatted(a.source)
+    if bad is None:
+        print("note: clang-format not found, formatting not checked")
+    else:
+        check(not bad, "clang-format would change: " + " ".join(bad)
+              + " (run clang-format -i on them)")
     libs = {model: linked(a.bindir / f"scalekit-{model}")
             for model in ("seq", "omp", "mpi", "hybrid")}
     check("libmpi" not in libs["seq"] and "gomp" not in libs["seq"],
