@@ -1,8 +1,9 @@
 /*
  * test_drivers.c - unit tests of the model-independent driver pieces:
  * decomposition arithmetic, command-line parsing (with kernel options), the
- * JSON builder, the timing statistics and the serial bodies of the shared-cell
- * primitives. Runs in one process with the serial comm/par layers (as seq).
+ * JSON builder, the timing statistics, the serial bodies of the shared-cell
+ * primitives and io/'s one-thread rule. Runs in one process with the serial
+ * comm/par layers (as seq).
  * Last line: "N passed, N failed".
  */
 #define _GNU_SOURCE
@@ -11,12 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "comm.h"
 #include "decomp.h"
+#include "h5io.h"
 #include "harness.h"
 #include "json.h"
 #include "run.h"
@@ -601,6 +605,56 @@ static void test_layout_match(void)
           strcmp(text + strlen(text) - 3, "...") == 0);
 }
 
+/* A thread's body: an HDF5 call from a thread that did not call io_init(). */
+static void *io_from_second_thread(void *path)
+{
+    io_close(io_create(path, IO_COLLECTIVE, IO_CONTIGUOUS));
+    return NULL;
+}
+
+/* Child process: creates a file from the owner thread (must work), then
+ * from a second thread (must end the process). Exits 0 only if both calls
+ * returned. */
+static _Noreturn void io_owner_child(const char *path, int errfd)
+{
+    dup2(errfd, STDERR_FILENO);
+    io_init();
+    io_close(io_create(path, IO_COLLECTIVE, IO_CONTIGUOUS));
+    fprintf(stderr, "owner thread: created\n");
+    pthread_t t;
+    if (pthread_create(&t, NULL, io_from_second_thread, (void *)path) == 0) pthread_join(t, NULL);
+    _exit(0);
+}
+
+/* HDF5 here is not thread-safe, so io/ refuses any thread but the one that
+ * called io_init(): the owner's call works (the guard stays silent where
+ * nothing is wrong) and a second thread's call ends the process with a
+ * message that names the rule. */
+static void test_io_owner_thread(void)
+{
+    if (!io_available()) return; /* built without HDF5: nothing to guard */
+    char path[] = "/tmp/scalekit-test-io-XXXXXX", out[4096] = "";
+    int fd = mkstemp(path), pipefd[2];
+    CHECK(fd >= 0 && pipe(pipefd) == 0);
+    if (fd < 0) return;
+    close(fd);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) io_owner_child(path, pipefd[1]);
+    close(pipefd[1]);
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof out - 1 && (n = read(pipefd[0], out + got, sizeof out - 1 - got)) > 0)
+        got += (size_t)n;
+    close(pipefd[0]);
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+    CHECK(strstr(out, "owner thread: created") != NULL);
+    CHECK(strstr(out, "HDF5 called from a second thread") != NULL);
+    unlink(path);
+}
+
 int main(void)
 {
     test_decomp_1d();
@@ -620,6 +674,7 @@ int main(void)
     test_stats();
     test_run_init_once();
     test_layout_match();
+    test_io_owner_thread();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
