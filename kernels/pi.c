@@ -109,7 +109,7 @@ static inline pi_vu pi_square32(pi_vu x)
  * changes only bits 32..0, so u = h >> 33 = m >> 33, and v = bits 32..2 of
  * h = ((m >> 2) ^ (m >> 33)) masked to 31 bits (one ternary-logic operation
  * with AVX-512): one shift and one xor fewer per vector than computing h,
- * ~8% of the loop's operations. u*u + v*v < 2^63, so bit 62 alone says
+ * 2 of the loop's 21 operations. u*u + v*v < 2^63, so bit 62 alone says
  * "outside". */
 static inline pi_vu pi_miss(pi_vu m)
 {
