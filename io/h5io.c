@@ -669,14 +669,6 @@ static kernel_type io_elem_of(hid_t type)
     return (kernel_type)0;
 }
 
-static int io_probe_fail(char *err, size_t errlen, const char *fmt, const char *name, long long a,
-                         long long b)
-{
-    snprintf(err, errlen, fmt, name, a, b);
-    H5Eclear2(H5E_DEFAULT);
-    return -1;
-}
-
 int io_probe_dataset(io_probe *p, const char *name, kernel_type t, int ndims, const int64_t dims[2],
                      int64_t file_bytes, char *err, size_t errlen)
 {
@@ -689,7 +681,11 @@ int io_probe_dataset(io_probe *p, const char *name, kernel_type t, int ndims, co
         return -1;
     }
     d = H5Dopen2(p->id, name, H5P_DEFAULT);
-    if (d < 0) return io_probe_fail(err, errlen, "cannot open dataset '%s'%lld%lld", name, 0, 0);
+    if (d < 0) {
+        snprintf(err, errlen, "cannot open dataset '%s'", name);
+        H5Eclear2(H5E_DEFAULT);
+        return -1;
+    }
     type = H5Dget_type(d);
     space = H5Dget_space(d);
     rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;

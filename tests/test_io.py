@@ -142,6 +142,15 @@ def dataset_offset(h5dump, path, dataset):
     return (int(off.group(1)), int(size.group(1))) if off and size else (None, None)
 
 
+def object_address(h5dump, path, name):
+    """The file address of object name's header, from h5ls -v (h5dump's sibling)."""
+    h5ls = os.path.join(os.path.dirname(shutil.which(h5dump) or h5dump), "h5ls")
+    out = subprocess.run([h5ls, "-v", path + "/" + name], capture_output=True, text=True,
+                         timeout=60).stdout
+    m = re.search(r"Location:\s+\d+:(\d+)", out)
+    return int(m.group(1)) if m else None
+
+
 def kill_during(s, args, label, model, argv, marker, np=None, threads=None):
     """Start a run whose test hook stalls it; once the hook's line appears on
     stderr, kill -9 the whole process group. True if that happened."""
@@ -319,6 +328,11 @@ def damaged_serial(s, args, t, keep):
             f.seek(off + size // 2)
             f.write(bytes([b[0] ^ 0x40]))
 
+    def poke(path, at, byte):
+        with open(path, "r+b") as f:
+            f.seek(at)
+            f.write(bytes([byte]))
+
     def garbage(path):
         with open(path, "wb") as f:
             f.write(b"this is not HDF5\n" * 10)
@@ -330,6 +344,19 @@ def damaged_serial(s, args, t, keep):
         path = variant(name.replace(" ", "-") + ".h5", edit)
         t.fails("(e) seq --restart %s file" % name, "seq", STENCIL + ["--restart", path],
                 (path,) + needles, rc=1)
+    # The dataset's link is there but its object header is not readable (a
+    # version HDF5 does not know): the message ends with the dataset's name.
+    addr = object_address(args.h5dump, src, "u")
+    if s.check(addr is not None, "(e) h5ls -v shows the dataset's address"):
+        with open(src, "rb") as f:
+            f.seek(addr)
+            version = f.read(1)
+        if s.check(version == b"\x01", "(e) /u has a version 1 object header", repr(version)):
+            path = variant("unopenable.h5", lambda p: poke(p, addr, 7))
+            r = t.fails("(e) seq --restart a file whose dataset cannot be opened", "seq",
+                        STENCIL + ["--restart", path], (path, "cannot open dataset 'u'"), rc=1)
+            s.check(re.search(r"cannot open dataset 'u'$", r.err, re.M),
+                    "(e) the message ends with the dataset's name", r.describe())
     image = s.path("e-image.h5")
     t.ok("(e) an image to restart from", "seq", MANDEL + ["--image", image])
     t.fails("(e) --restart from another kernel's file", "seq", STENCIL + ["--restart", image],
