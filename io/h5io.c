@@ -363,6 +363,7 @@ static void io_attr(io_file *f, const char *name, hid_t type, hsize_t n, const v
 
 void io_attr_text(io_file *f, const char *name, const char *value)
 {
+    io_quiet(); /* before the H5T calls below, not only in io_attr() */
     hid_t t = H5Tcopy(H5T_C_S1);
     SK_H5(t);
     SK_H5(H5Tset_size(t, H5T_VARIABLE));
