@@ -152,7 +152,6 @@ struct io_file {
     hid_t id;
     io_mode mode;
     io_layout layout;
-    char path[4096];
 };
 
 struct io_probe {
@@ -291,25 +290,19 @@ static hid_t io_fapl_for(int mpio)
     return fapl;
 }
 
-static hid_t io_fapl(void)
-{
-    return io_fapl_for(1);
-}
-
-static io_file *io_new(const char *path, io_mode mode, io_layout layout)
+static io_file *io_new(io_mode mode, io_layout layout)
 {
     io_file *f = SK_MALLOC(sizeof *f);
     io_quiet();
     f->mode = mode;
     f->layout = layout;
-    snprintf(f->path, sizeof f->path, "%s", path);
     return f;
 }
 
 io_file *io_create(const char *path, io_mode mode, io_layout layout)
 {
-    io_file *f = io_new(path, mode, layout);
-    hid_t fapl = io_fapl();
+    io_file *f = io_new(mode, layout);
+    hid_t fapl = io_fapl_for(1);
     f->id = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     SK_H5(f->id);
     SK_H5(H5Pclose(fapl));
@@ -318,8 +311,8 @@ io_file *io_create(const char *path, io_mode mode, io_layout layout)
 
 io_file *io_open(const char *path, io_mode mode)
 {
-    io_file *f = io_new(path, mode, IO_CONTIGUOUS);
-    hid_t fapl = io_fapl();
+    io_file *f = io_new(mode, IO_CONTIGUOUS);
+    hid_t fapl = io_fapl_for(1);
     f->id = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     SK_H5(f->id);
     SK_H5(H5Pclose(fapl));
@@ -554,7 +547,7 @@ io_probe *io_probe_open(const char *path, char *err, size_t errlen)
     io_quiet();
     is = H5Fis_hdf5(path);
     if (is <= 0) {
-        io_error_text(hdf, sizeof hdf);
+        H5Eclear2(H5E_DEFAULT);
         snprintf(err, errlen, "not an HDF5 file (no valid superblock: empty or truncated?)");
         return NULL;
     }
