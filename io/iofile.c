@@ -416,30 +416,53 @@ static int iofile_cmp_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-int iofile_ckpt_list(const char *dir, int64_t *iters, int max)
+/* Every checkpoint's iteration in dir, newest first, into *iters (free it):
+ * how many, or -1 if dir is unreadable. All of them, whatever the readdir
+ * order: a bounded list taken before sorting could miss the newest. */
+static int64_t iofile_ckpt_scan(const char *dir, int64_t **iters)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
-    int n = 0;
+    int64_t n = 0, cap = 0, *v = NULL;
+    *iters = NULL;
     if (d == NULL) return -1;
-    while ((e = readdir(d)) != NULL && n < max) {
+    while ((e = readdir(d)) != NULL) {
         int64_t it = iofile_ckpt_parse(e->d_name);
-        if (it >= 0) iters[n++] = it;
+        if (it < 0) continue;
+        if (n == cap) {
+            int64_t *grown;
+            cap = cap ? 2 * cap : 64;
+            grown = realloc(v, (size_t)cap * sizeof *v);
+            SK_CHECK(grown != NULL, "out of memory listing checkpoints");
+            v = grown;
+        }
+        v[n++] = it;
     }
     closedir(d);
-    qsort(iters, (size_t)n, sizeof *iters, iofile_cmp_desc);
+    if (n > 1) qsort(v, (size_t)n, sizeof *v, iofile_cmp_desc);
+    *iters = v;
     return n;
+}
+
+int iofile_ckpt_list(const char *dir, int64_t *iters, int max)
+{
+    int64_t *all, n = iofile_ckpt_scan(dir, &all);
+    if (n < 0) return -1;
+    if (n > max) n = max;
+    if (n > 0) memcpy(iters, all, (size_t)n * sizeof *iters);
+    free(all);
+    return (int)n;
 }
 
 void iofile_ckpt_prune(const char *dir, int64_t written, int64_t keep)
 {
-    int64_t iters[4096];
-    int n = iofile_ckpt_list(dir, iters, 4096), older = 0;
+    int64_t *iters, n = iofile_ckpt_scan(dir, &iters), older = 0;
     char path[IOFILE_PATH + 32];
-    for (int i = 0; i < n; i++) {
+    for (int64_t i = 0; i < n; i++) {
         if (iters[i] >= written) continue;
         if (++older < keep) continue;
         iofile_ckpt_name(path, sizeof path, dir, iters[i]);
         unlink(path);
     }
+    free(iters);
 }

@@ -97,8 +97,8 @@ void iofile_drop_cache(const char *path, io_log *log);
 
 /* Not collective: DIR/ckpt-<iteration, 10 digits>.h5 */
 void iofile_ckpt_name(char *buf, size_t n, const char *dir, int64_t iteration);
-/* Rank 0 only: iterations of DIR's checkpoints, newest first (*.tmp and
- * other names ignored); returns how many (<= max), -1 if DIR is unreadable. */
+/* Rank 0 only: iterations of DIR's newest `max` checkpoints, newest first
+ * (*.tmp and other names ignored); returns how many, -1 if DIR is unreadable. */
 int iofile_ckpt_list(const char *dir, int64_t *iters, int max);
 /* Rank 0 only: after checkpoint `written`, delete the checkpoints older
  * than it beyond the newest keep - 1 of them. */

@@ -394,6 +394,20 @@ def damaged_serial(s, args, t, keep):
             "newest valid checkpoint" in r.err and "iteration 10" in r.err and
             ".tmp" not in r.err,
             "(e) falls back to iteration 10, names the bad file, ignores *.tmp", r.describe())
+    # Thousands of older checkpoint names (iterations 1..9, zero-padded to
+    # every length) around the one valid newest: whatever the readdir order,
+    # the restart starts from the newest, not from the first names read.
+    many = s.path("e-many")
+    os.makedirs(many)
+    shutil.copy(ckpt(keep, 10), many)
+    for pad in range(240):
+        for it in range(1, 10):
+            with open(os.path.join(many, "ckpt-%s%d.h5" % ("0" * pad, it)), "w") as f:
+                f.write("not a checkpoint\n")
+    r, _ = t.ok("(e) --restart a directory of 2161 checkpoints", "seq",
+                STENCIL + ["--restart", many])
+    s.check("restarting from %s (iteration 10)" % ckpt(many, 10) in r.err,
+            "(e) restarts from the newest of 2161 checkpoints", r.describe())
 
 
 def iobench_serial(s, args, t):
