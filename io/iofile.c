@@ -170,6 +170,7 @@ static void iofile_seal(iofile_writer *w)
 static void iofile_commit(const iofile_writer *w)
 {
     char dir[IOFILE_PATH];
+    const char *parent;
     int fd;
     if (comm_rank() != 0) return;
     if (rename(w->tmp, w->path) != 0) {
@@ -179,8 +180,14 @@ static void iofile_commit(const iofile_writer *w)
         comm_fail(__FILE__, __LINE__, text);
     }
     snprintf(dir, sizeof dir, "%s", w->path);
-    fd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
-    SK_CHECK(fd >= 0 && fsync(fd) == 0, "fsync of the output directory failed");
+    parent = dirname(dir);
+    fd = open(parent, O_RDONLY | O_DIRECTORY);
+    if (fd < 0 || fsync(fd) != 0) {
+        char text[512];
+        snprintf(text, sizeof text, "fsync of the output directory %.300s failed: %s", parent,
+                 strerror(errno));
+        comm_fail(__FILE__, __LINE__, text);
+    }
     close(fd);
 }
 
