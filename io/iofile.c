@@ -38,16 +38,6 @@ static const char *const iofile_step_names[] = {"open",     "write", "checksum",
 
 /* ---- checksums ----------------------------------------------------------- */
 
-static uint64_t iofile_mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= UINT64_C(0xbf58476d1ce4e5b9);
-    x ^= x >> 27;
-    x *= UINT64_C(0x94d049bb133111eb);
-    x ^= x >> 31;
-    return x;
-}
-
 /* Rows per checksum block for a dataset of `rows` rows. */
 static int64_t iofile_sum_rows(int64_t rows)
 {
@@ -87,8 +77,8 @@ static void iofile_checksums(const io_block *b, uint64_t *sums)
             uint64_t g = (uint64_t)(s->global + r), acc = 0;
             for (int64_t c = 0; c < b->cols; c++) {
                 uint64_t index = g * (uint64_t)b->global[1] + (uint64_t)(b->col0 + c);
-                acc += iofile_mix(iofile_bits(b, s->local + r, c) ^
-                                  iofile_mix(index + UINT64_C(0x9e3779b97f4a7c15)));
+                acc += kernel_mix64(iofile_bits(b, s->local + r, c) ^
+                                    kernel_mix64(index + UINT64_C(0x9e3779b97f4a7c15)));
             }
             sums[(s->global + r) / per] += acc;
         }

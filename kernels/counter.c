@@ -41,10 +41,7 @@ static int counter_log2_bins(const kernel_params *p)
 /* splitmix64 finaliser: scrambles a block number. */
 static uint64_t counter_mix(uint64_t z)
 {
-    z += UINT64_C(0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
+    return kernel_mix64(z + UINT64_C(0x9E3779B97F4A7C15));
 }
 
 static int64_t counter_bin(uint64_t i, int log2_bins)

@@ -332,6 +332,18 @@ typedef struct kernel {
     double (*bytes)(const kernel_params *p);
 } kernel;
 
+/* splitmix64's finaliser (Steele, Lea and Flood; the constants of Stafford's
+ * "Mix13"): a bijection of the 64-bit integers that makes every output bit
+ * depend on every input bit. Pure: the same z always gives the same value,
+ * so hashes built on it are decomposition-independent. Not splitmix64's
+ * generator step: callers add the golden-ratio increment themselves. */
+static inline uint64_t kernel_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
 /* Registry (kernels/registry.c). */
 const kernel *kernel_find(const char *name);
 const kernel *kernel_at(size_t i); /* NULL past the end */

@@ -61,12 +61,8 @@ static int latency_mode(const kernel_params *p)
 static uint64_t latency_value(int64_t i, int64_t rounds)
 {
     uint64_t z = (uint64_t)i * UINT64_C(0x9E3779B97F4A7C15) + UINT64_C(0x1A7E9C0FFEE);
-    for (int64_t r = 0; r < rounds; r++) {
-        z += UINT64_C(0x9E3779B97F4A7C15);
-        z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-        z ^= z >> 31;
-    }
+    for (int64_t r = 0; r < rounds; r++)
+        z = kernel_mix64(z + UINT64_C(0x9E3779B97F4A7C15));
     return z;
 }
 
