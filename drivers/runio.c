@@ -316,7 +316,7 @@ static void runio_snapshot(runio *io, int64_t done)
 {
     io_block b;
     char path[IOFILE_PATH + 32];
-    double t0 = io_log_now();
+    double t0 = harness_now();
     size_t bytes;
     runio_block(io, KERNEL_OUT_STATE, 0, &b);
     bytes = (size_t)(b.rows + 2 * b.halo) * (size_t)b.ld * kernel_type_size(b.type);

@@ -30,6 +30,7 @@
 
 #include "build_info.h"
 #include "comm.h"
+#include "harness.h"
 #include "msg.h"
 #include "version.h"
 
@@ -191,7 +192,7 @@ int iofile_step_next(iofile_writer *w)
                           step == IOFILE_STEP_COMMIT))
         step++;
     iofile_hook_stall(w, (iofile_step)step);
-    t0 = io_log_now();
+    t0 = harness_now();
     switch (step) {
     case IOFILE_STEP_OPEN:
         w->f = io_create(w->atomic ? w->tmp : w->path, w->mode, w->layout);
@@ -246,15 +247,15 @@ void iofile_finish(iofile_writer *w)
 static void iofile_read(const char *path, const io_block *b, io_mode mode, io_log *log)
 {
     io_transfer t;
-    double t0 = io_log_now();
+    double t0 = harness_now();
     io_file *f = io_open(path, mode);
     io_log_op(log, IO_OPEN, 1, t0, 0.0);
-    t0 = io_log_now();
+    t0 = harness_now();
     io_read(f, b, &t);
     io_log_transfer(log, &t);
     io_log_op(log, IO_READ, 1, t0,
               (double)b->rows * (double)b->cols * (double)kernel_type_size(b->type));
-    t0 = io_log_now();
+    t0 = harness_now();
     io_close(f);
     io_log_op(log, IO_CLOSE, 1, t0, 0.0);
 }

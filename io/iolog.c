@@ -9,9 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "comm.h"
+#include "harness.h"
 
 const char *const io_phase_names[IO_PHASES] = {"open",  "write",  "checksum", "flush",
                                                "close", "commit", "read",     "snapshot"};
@@ -29,16 +29,9 @@ void io_log_free(io_log *l)
     l->n = l->cap = 0;
 }
 
-double io_log_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void io_log_clock(io_log *l)
 {
-    l->t_ref = io_log_now();
+    l->t_ref = harness_now();
 }
 
 void io_log_op(io_log *l, io_phase phase, int reading, double t0, double bytes)
@@ -57,7 +50,7 @@ void io_log_op(io_log *l, io_phase phase, int reading, double t0, double bytes)
                             .timed = l->timed,
                             .in_run = l->in_run,
                             .t0 = t0 - l->t_ref,
-                            .t1 = io_log_now() - l->t_ref,
+                            .t1 = harness_now() - l->t_ref,
                             .bytes = bytes};
 }
 

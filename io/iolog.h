@@ -81,8 +81,7 @@ void io_log_init(io_log *l);
 void io_log_free(io_log *l);
 /* Read this rank's clock as the reference: call right after a barrier. */
 void io_log_clock(io_log *l);
-double io_log_now(void);
-/* Log one operation that started at t0 (io_log_now()) and ends now. */
+/* Log one operation that started at t0 (harness_now()) and ends now. */
 void io_log_op(io_log *l, io_phase phase, int reading, double t0, double bytes);
 void io_log_transfer(io_log *l, const io_transfer *t);
 
