@@ -251,25 +251,22 @@ int64_t runio_run_begin(runio *io)
     return io->start;
 }
 
-static void runio_write(runio *io, unsigned use, const char *path, int64_t iteration)
+/* Write output `use` to path: atomic (checksums, tmp + rename) or plain. */
+static void runio_write(runio *io, unsigned use, const char *path, int64_t iteration, int atomic)
 {
     io_block b;
     iofile_writer w;
     runio_block(io, use, 0, &b);
     io->meta.iteration = iteration;
-    iofile_begin(&w, path, &b, &io->meta, 1, runio_mode(io), runio_layout(io), &io->log);
+    iofile_begin(&w, path, &b, &io->meta, atomic, runio_mode(io), runio_layout(io), &io->log);
     iofile_finish(&w);
 }
 
 void runio_before_work(runio *io, int64_t it)
 {
     io_block b;
-    iofile_writer w;
     if (!io->active || !(io->k->output_uses & KERNEL_OUT_ROUNDTRIP)) return;
-    runio_block(io, KERNEL_OUT_ROUNDTRIP, 0, &b);
-    io->meta.iteration = it;
-    iofile_begin(&w, io->scratch, &b, &io->meta, 0, runio_mode(io), runio_layout(io), &io->log);
-    iofile_finish(&w);
+    runio_write(io, KERNEL_OUT_ROUNDTRIP, io->scratch, it, 0);
     iofile_drop_cache(io->scratch, &io->log);
     runio_block(io, KERNEL_OUT_ROUNDTRIP, 1, &b);
     iofile_read_plain(io->scratch, &b, runio_mode(io), &io->log);
@@ -348,7 +345,7 @@ void runio_after_iteration(runio *io, int64_t done)
         return;
     }
     iofile_ckpt_name(path, sizeof path, io->o->ckpt_dir, done);
-    runio_write(io, KERNEL_OUT_STATE, path, done);
+    runio_write(io, KERNEL_OUT_STATE, path, done, 1);
     runio_prune(io, done);
 }
 
@@ -356,7 +353,8 @@ void runio_run_end(runio *io)
 {
     if (!io->active) return;
     runio_drain(io);
-    if (io->o->image != NULL) runio_write(io, KERNEL_OUT_IMAGE, io->o->image, io->o->params.iters);
+    if (io->o->image != NULL)
+        runio_write(io, KERNEL_OUT_IMAGE, io->o->image, io->o->params.iters, 1);
     io->log.in_run = 0;
 }
 
