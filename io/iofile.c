@@ -51,10 +51,10 @@ static int iofile_nsums(const io_block *b)
     return (int)((b->global[0] + per - 1) / per);
 }
 
-static uint64_t iofile_bits(const io_block *b, int64_t l, int64_t c)
+/* The bits of element c of a row (esize 4 or 8 bytes per element). */
+static uint64_t iofile_bits(const char *row, int64_t c, size_t esize)
 {
-    size_t esize = kernel_type_size(b->type);
-    const char *p = (const char *)b->data + ((size_t)((l + b->halo) * b->ld + c + b->halo)) * esize;
+    const char *p = row + (size_t)c * esize;
     uint32_t u32;
     uint64_t u64;
     if (esize == 4) {
@@ -71,14 +71,17 @@ static void iofile_checksums(const io_block *b, uint64_t *sums)
 {
     int n = iofile_nsums(b);
     int64_t per = iofile_sum_rows(b->global[0]);
+    size_t esize = kernel_type_size(b->type);
     memset(sums, 0, (size_t)n * sizeof *sums);
     for (int64_t k = 0; k < b->nspans; k++) {
         const kernel_span *s = &b->spans[k];
         for (int64_t r = 0; r < s->count; r++) {
             uint64_t g = (uint64_t)(s->global + r), acc = 0;
+            const char *row = (const char *)b->data +
+                              (size_t)((s->local + r + b->halo) * b->ld + b->halo) * esize;
             for (int64_t c = 0; c < b->cols; c++) {
                 uint64_t index = g * (uint64_t)b->global[1] + (uint64_t)(b->col0 + c);
-                acc += kernel_mix64(iofile_bits(b, s->local + r, c) ^
+                acc += kernel_mix64(iofile_bits(row, c, esize) ^
                                     kernel_mix64(index + UINT64_C(0x9e3779b97f4a7c15)));
             }
             sums[(s->global + r) / per] += acc;
