@@ -365,6 +365,20 @@ def default_name(s):
 # --- the drivers ----------------------------------------------------------------------
 
 
+def capture(argv, cwd=None, timeout=60):
+    """(exit code, stdout, stderr) of argv, stdin closed. OSError propagates; on
+    a timeout the child is killed and reaped, then TimeoutExpired propagates."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL, cwd=cwd, universal_newlines=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise
+    return p.returncode, out, err
+
+
 class Drivers:
     """The built scalekit-* executables in bindir, and what they report."""
 
@@ -386,13 +400,9 @@ class Drivers:
     def _seq(self, argv):
         self.check(("seq",))
         try:
-            p = subprocess.Popen([self.path("seq")] + argv, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                 universal_newlines=True)
-            out, err = p.communicate(timeout=60)
+            return capture([self.path("seq")] + argv)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise SweepError("cannot run %s: %s" % (self.path("seq"), e), code=1)
-        return p.returncode, out, err
 
     def kernels(self):
         """Kernel names in --list order."""
@@ -1006,16 +1016,11 @@ class Slurm:
 
     def _run(self, argv, cwd=None, timeout=60):
         try:
-            p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 stdin=subprocess.DEVNULL, cwd=cwd, universal_newlines=True)
-            out, err = p.communicate(timeout=timeout)
+            return capture(argv, cwd, timeout)
         except OSError as e:
             return 127, "", str(e)
         except subprocess.TimeoutExpired:
-            p.kill()
-            p.communicate()
             return 124, "", "%s timed out after %d s" % (argv[0], timeout)
-        return p.returncode, out, err
 
     def sbatch(self, script, cwd):
         """Submit script from cwd; the job id."""

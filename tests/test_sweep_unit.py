@@ -334,6 +334,18 @@ def write(path, text):
         f.write(text)
 
 
+class Capture(TempDirCase):
+    def test_a_command_that_times_out_is_killed(self):
+        pidfile = os.path.join(self.tmp, "pid")
+        with self.assertRaises(subprocess.TimeoutExpired):
+            sweep.capture(["sh", "-c", 'echo $$ > "$1"; exec sleep 30', "sh", pidfile],
+                          timeout=1)
+        with open(pidfile) as f:
+            pid = int(f.read())
+        with self.assertRaises(ProcessLookupError):  # killed and reaped, not left running
+            os.kill(pid, 0)
+
+
 class State(TempDirCase):
     def setUp(self):
         TempDirCase.setUp(self)
