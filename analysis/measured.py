@@ -28,21 +28,12 @@ import sys
 import time
 
 try:  # inside the analysis package (the report's section imports this module)
-    from .summary import load
+    from .summary import load, quartiles
 except ImportError:  # run as a script
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from summary import load  # noqa: E402  (the same reader and messages)
+    from summary import load, quartiles  # noqa: E402  (the same reader, messages, statistics)
 
 LAUNCH_WHAT = "mpirun -np {} of a program that only initialises and finalises MPI"
-
-
-def quartiles(values):
-    """(q1, median, q3) of values, linear interpolation (numpy's default)."""
-    v = sorted(values)
-    if len(v) == 1:
-        return v[0], v[0], v[0]
-    q = statistics.quantiles(v, n=4, method="inclusive")
-    return q[0], q[1], q[2]
 
 
 def stats(values):

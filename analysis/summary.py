@@ -51,14 +51,16 @@ def load(path):
     return records
 
 
-def quantile(sorted_values, q):
-    """Quantile q of sorted values by linear interpolation (numpy's default,
-    as the drivers' own statistics)."""
-    pos = q * (len(sorted_values) - 1)
-    i = int(pos)
-    if i + 1 >= len(sorted_values):
-        return sorted_values[i]
-    return sorted_values[i] + (pos - i) * (sorted_values[i + 1] - sorted_values[i])
+def quartiles(values):
+    """(q1, median, q3) of values by linear interpolation (numpy's default, as
+    the drivers' own statistics)."""
+    v = sorted(values)
+
+    def at(q):
+        pos = q * (len(v) - 1)
+        i = int(pos)
+        return v[i] if i + 1 >= len(v) else v[i] + (pos - i) * (v[i + 1] - v[i])
+    return at(0.25), at(0.5), at(0.75)
 
 
 def case(r):
@@ -78,9 +80,7 @@ def pool(records):
         g["seconds"].extend(r.get("seconds") or [r["time"]["median"]])
         g["records"].append(r)
     for g in groups.values():
-        s = sorted(g["seconds"])
-        g["median"], g["q1"], g["q3"] = quantile(s, 0.5), quantile(s, 0.25), quantile(s, 0.75)
-        g["min"], g["max"] = s[0], s[-1]
+        g["q1"], g["median"], g["q3"] = quartiles(g["seconds"])
     return groups
 
 

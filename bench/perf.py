@@ -46,6 +46,9 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "analysis"))
+from summary import quartiles  # noqa: E402  (the quartiles of every scalekit table)
+
 ENV_OMP = {"OMP_PROC_BIND": "close", "OMP_PLACES": "cores"}
 
 
@@ -106,9 +109,8 @@ def sk_rate(stat="median", scale=1.0):
 
 
 def spread(values):
-    s = sorted(values)
-    q = statistics.quantiles(s, n=4, method="inclusive") if len(s) > 1 else [s[0]] * 3
-    return statistics.median(s), (q[2] - q[0]) / statistics.median(s), s[0], s[-1]
+    q1, med, q3 = quartiles(values)
+    return med, (q3 - q1) / med, min(values), max(values)
 
 
 def interleave(title, variants, comparisons, rounds):
