@@ -152,13 +152,18 @@ def table(out, markdown):
              fmt(o["efficiency"], ".2f"), o["verified"],
              "-" if o["spread"] is None else f'{100 * o["spread"]:.1f}%', str(o["reps"]),
              o["note"]] for o in out]
+    return text_table(head, body, markdown, right=[3, 4, 5, 7, 8, 9, 10, 11])
+
+
+def text_table(head, body, markdown, right):
+    """head and rows of body (lists of strings) as a Markdown table, or as
+    aligned plain text with the columns numbered in right flush right."""
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(b) + " |" for b in body]
         return "\n".join(lines)
     width = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
-    right = lambda i: 3 <= i <= 11 and i != 6
-    line = lambda cells: "  ".join(c.rjust(w) if right(i) else c.ljust(w)
+    line = lambda cells: "  ".join(c.rjust(w) if i in right else c.ljust(w)
                                    for i, (c, w) in enumerate(zip(cells, width))).rstrip()
     return "\n".join([line(head), line(["-" * w for w in width])] + [line(b) for b in body])
 
