@@ -31,7 +31,7 @@ import os
 
 import pandas as pd
 
-from . import collect, metrics, registry, stats
+from . import collect, export, metrics, registry, stats
 
 
 @dataclasses.dataclass
@@ -360,8 +360,5 @@ def render(study, path: str, title: str = "scalekit scaling report") -> str:
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
             + body[0] + "<nav><ol>" + "".join(toc) + "</ol></nav>" + "".join(body[1:])
             + "</body></html>\n")
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(page)
-    os.replace(tmp, path)
+    export.write_atomic(path, page)
     return path
