@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import summary
+
 SCHEMAS = (1,)                      # record schemas this analysis understands
 REPORT_MARKER = ".scalekit-report"  # a report directory: never read as input
 WALK_SUFFIXES = (".jsonl", ".ndjson")
@@ -293,12 +295,6 @@ def _io_fields(r: dict[str, Any]) -> dict[str, Any]:
             "io_share": num(io.get("share"))}
 
 
-def options_text(r: dict[str, Any]) -> str:
-    """A kernel's own options as 'sync=atomic variant=counter' (sorted; '' for none)."""
-    opts = r.get("options")
-    return " ".join(f"{k}={v}" for k, v in sorted(opts.items())) if isinstance(opts, dict) else ""
-
-
 def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
     status, reason = exclusion(r)
     size = [int(n) for n in r["size"]]
@@ -307,7 +303,7 @@ def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
     num = lambda v: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
     schedule = str(r.get("schedule") or "")
     decomp = normalise_decomp(str(r.get("decomp") or ""))
-    options = options_text(r)
+    options = summary.options_text(r)
     cpu = r.get("cpu") if isinstance(r.get("cpu"), dict) else {}
     base = {
         "file": r["_file"], "line": r["_line"], "kernel": r["kernel"],

@@ -63,9 +63,15 @@ def quartiles(values):
     return at(0.25), at(0.5), at(0.75)
 
 
+def options_text(r):
+    """A kernel's own options as 'sync=atomic variant=counter' (sorted; '' for none)."""
+    opts = r.get("options")
+    return " ".join(f"{k}={v}" for k, v in sorted(opts.items())) if isinstance(opts, dict) else ""
+
+
 def case(r):
     """What makes runs comparable: kernel (with its own options), size and iterations."""
-    opts = " ".join("%s=%s" % kv for kv in sorted(r.get("options", {}).items()))
+    opts = options_text(r)
     return (r["kernel"] + (" " + opts if opts else ""), tuple(r["size"]), r.get("iters"))
 
 
