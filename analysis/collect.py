@@ -391,6 +391,15 @@ def collect(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> Collection:
                       others, other_records)
 
 
+def counts(c: Collection) -> dict[str, int]:
+    """Records read (one per run, not per repetition): how many, and how many
+    are used, excluded or deliberately wrong."""
+    runs = c.runs[c.runs["rep"] == 0]
+    return {"records": len(runs), "used": int(runs["included"].sum()),
+            "excluded": int((runs["status"] == "excluded").sum()),
+            "expected_wrong": int((runs["status"] == "expected_wrong").sum())}
+
+
 def excluded_records(c: Collection) -> pd.DataFrame:
     """One row per record that is not used: failed, oversubscribed, expected wrong."""
     runs = c.runs[c.runs["rep"] == 0]
