@@ -866,14 +866,19 @@ def stop_group(proc, grace=5.0):
             continue
 
 
-def run_point_local(p, results, argv, env, out):
-    """Run one point; write its status file. Interrupted propagates after the
-    point's partial files are removed."""
+def _remove_partial(results, pid):
+    """Remove a point's results and status files (what a run leaves half-written)."""
     for ext in (".jsonl", ".status.json"):
         try:
-            os.remove(results.file(p["id"], ext))
+            os.remove(results.file(pid, ext))
         except OSError:
             pass
+
+
+def run_point_local(p, results, argv, env):
+    """Run one point; write its status file. Interrupted propagates after the
+    point's partial files are removed."""
+    _remove_partial(results, p["id"])
     full_env = dict(os.environ)
     full_env.update(env)
     start = time.monotonic()
@@ -896,11 +901,7 @@ def run_point_local(p, results, argv, env, out):
             stop_group(proc)
         except Interrupted:
             stop_group(proc)
-            for ext in (".jsonl", ".status.json"):
-                try:
-                    os.remove(results.file(p["id"], ext))
-                except OSError:
-                    pass
+            _remove_partial(results, p["id"])
             raise
     rc = proc.returncode
     status.update(exit=rc if rc >= 0 else 128 - rc, seconds=round(time.monotonic() - start, 3))
@@ -966,7 +967,7 @@ def run_local(sweep, points, notes, results, drivers, opts, out=sys.stdout):
                                                             "at": utc_now()})
             results.save(manifest)
             start = time.monotonic()
-            run_point_local(p, results, argv, env, out)
+            run_point_local(p, results, argv, env)
             state, reason = point_state(results, p["id"], latest(manifest, p["id"]), {})
             if state != "verified":
                 failed.append((p, reason))
