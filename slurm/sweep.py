@@ -1172,6 +1172,7 @@ def submit(sweep, points, notes, results, drivers, slurm, dry_run, out=sys.stdou
                          code=1)
     try:
         remember(manifest, sweep, points)
+        results.save(manifest)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         for i, (shape, pts, text) in enumerate(scripts, 1):
             script = os.path.join(results.jobs, "%s-%s-%d.sbatch" % (sweep["name"], stamp, i))
@@ -1182,8 +1183,6 @@ def submit(sweep, points, notes, results, drivers, slurm, dry_run, out=sys.stdou
             except SweepError:
                 os.remove(script)
                 raise
-            finally:
-                results.save(manifest)
             manifest["jobs"][jid] = {"points": [p["id"] for p in pts], "submitted": utc_now(),
                                      "script": os.path.relpath(script, results.dir),
                                      "shape": {"nodes": shape[0], "ntasks_per_node": shape[1],
