@@ -206,6 +206,13 @@ def suite_bandwidth(args):
     triad = ["--kernel", "triad", "--size", n_triad, "--iters", "1", "--reps", "10"]
     sten = ["--kernel", "stencil", "--size", n_sten, "--iters", iters, "--reps", "3"]
     per_point = 24e-3  # Mpoints/s -> GB/s at 24 bytes per point
+    n_prk = int(n_sten) + 2
+    prk_seconds = regex_value(r"Avg time \(s\):\s*([\d.eE+-]+)")
+
+    def prk_gbs(text, rec):
+        """PRK's average sweep time as GB/s of the (n-2)^2 interior points, 24 B each."""
+        t = prk_seconds(text, rec)
+        return (n_prk - 2) ** 2 * 24e-9 / t if t else None
     variants, comparisons = [], []
     for workers in (1, 2):
         omp = dict(ENV_OMP, OMP_NUM_THREADS=str(workers))
@@ -228,19 +235,16 @@ def suite_bandwidth(args):
             if workers == 2:
                 comparisons.append(("triad mpi 2w", "STREAM 2w",
                                     "triad mpi / STREAM triad, 2w (best rates)", 0.95, True))
-        n_prk = int(n_sten) + 2
-        prk_gbs = regex_value(r"Avg time \(s\):\s*([\d.eE+-]+)")
-        to_gbs = lambda f: (lambda t, r: (n_prk - 2) ** 2 * 24e-9 / f(t, r) if f(t, r) else None)
         if args.prk_omp:
             variants.append(Variant("PRK stencil omp %s" % tag,
                                     fill(args.prk_omp, n=n_prk, iters=iters, threads=workers),
-                                    to_gbs(prk_gbs), "GB/s", omp))
+                                    prk_gbs, "GB/s", omp))
             comparisons.append(("stencil omp %s" % tag, "PRK stencil omp %s" % tag,
                                 "stencil omp / PRK star-1 omp, %s" % tag, 1.0, True))
         if args.prk_mpi and workers == 2:
             variants.append(Variant("PRK stencil mpi 2w",
                                     mpi(args, 2, fill(args.prk_mpi, n=n_prk, iters=iters)),
-                                    to_gbs(prk_gbs), "GB/s"))
+                                    prk_gbs, "GB/s"))
             comparisons.append(("stencil mpi 2w", "PRK stencil mpi 2w",
                                 "stencil mpi / PRK star-1 mpi, 2w", 1.0, True))
         comparisons.append(("stencil omp %s" % tag, "triad omp %s" % tag,
