@@ -160,12 +160,17 @@ def baseline_bindir(rev):
     src = os.path.join(base, "src")
     os.makedirs(src, exist_ok=True)
     print("perf.py: building %s in %s (once)" % (rev, base), file=sys.stderr)
-    archive = subprocess.run(["git", "-C", ROOT, "archive", rev], capture_output=True,
-                             check=True).stdout
-    subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
-    for cmd in (["cmake", "-S", src, "-B", bindir, "-DCMAKE_BUILD_TYPE=Release"],
-                ["cmake", "--build", bindir, "-j2", "--target", "scalekit-seq"]):
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    try:
+        archive = subprocess.run(["git", "-C", ROOT, "archive", rev], capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+        for cmd in (["cmake", "-S", src, "-B", bindir, "-DCMAKE_BUILD_TYPE=Release"],
+                    ["cmake", "--build", bindir, "-j2", "--target", "scalekit-seq"]):
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    except subprocess.CalledProcessError as e:
+        err = e.stderr.decode(errors="replace").strip() if e.stderr else ""
+        sys.exit("perf.py: --baseline-rev %s: %s failed (exit %d)%s"
+                 % (rev, shlex.join(e.cmd), e.returncode, ": " + err if err else ""))
     return bindir
 
 
