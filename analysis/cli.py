@@ -102,10 +102,10 @@ def run(a) -> int:
     export.write_tables(s, out)
     export.write_extrap(c.runs, os.path.join(out, "extrap"))
     html = report.render(s, os.path.join(out, "report.html"))
-    runs = c.runs[c.runs["rep"] == 0]
+    n = collect.counts(c)
     if not a.quiet:
-        say(f"read {len(c.files)} file(s), {len(runs)} record(s): {int(runs['included'].sum())} "
-            f"used, {int((~runs['included']).sum())} listed as not used, "
+        say(f"read {len(c.files)} file(s), {n['records']} record(s): {n['used']} used, "
+            f"{n['records'] - n['used']} listed as not used, "
             f"{len(c.duplicates)} duplicate(s) dropped, {len(c.problems)} unreadable line(s)")
         say(f"{len(s.figures)} figure(s), tables (CSV) and Extra-P files (extrap/) in {out}")
     print(os.path.abspath(html))

@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import summary
+
 SCHEMAS = (1,)                      # record schemas this analysis understands
 REPORT_MARKER = ".scalekit-report"  # a report directory: never read as input
 WALK_SUFFIXES = (".jsonl", ".ndjson")
@@ -281,22 +283,20 @@ def normalise_decomp(decomp: str) -> str:
     return "tiles" if decomp.endswith("tiles") else decomp
 
 
+def _num(v: Any) -> float:
+    """A JSON number as a float; anything else (bool, string, null) as NaN."""
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
+
+
 def _io_fields(r: dict[str, Any]) -> dict[str, Any]:
     io = r.get("io")
     if not isinstance(io, dict):
         return {"io_bytes": math.nan, "io_mode": "", "io_layout": "", "io_collective": None,
                 "io_write_mib_s": math.nan, "io_read_mib_s": math.nan, "io_share": math.nan}
-    num = lambda v: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
-    return {"io_bytes": num(io.get("bytes")), "io_mode": str(io.get("mode") or ""),
+    return {"io_bytes": _num(io.get("bytes")), "io_mode": str(io.get("mode") or ""),
             "io_layout": str(io.get("layout") or ""), "io_collective": io.get("collective"),
-            "io_write_mib_s": num(io.get("write_mib_s")), "io_read_mib_s": num(io.get("read_mib_s")),
-            "io_share": num(io.get("share"))}
-
-
-def options_text(r: dict[str, Any]) -> str:
-    """A kernel's own options as 'sync=atomic variant=counter' (sorted; '' for none)."""
-    opts = r.get("options")
-    return " ".join(f"{k}={v}" for k, v in sorted(opts.items())) if isinstance(opts, dict) else ""
+            "io_write_mib_s": _num(io.get("write_mib_s")),
+            "io_read_mib_s": _num(io.get("read_mib_s")), "io_share": _num(io.get("share"))}
 
 
 def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
@@ -304,10 +304,9 @@ def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
     size = [int(n) for n in r["size"]]
     imb = r.get("imbalance") or {}
     rate = r.get("rate") or {}
-    num = lambda v: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
     schedule = str(r.get("schedule") or "")
     decomp = normalise_decomp(str(r.get("decomp") or ""))
-    options = options_text(r)
+    options = summary.options_text(r)
     cpu = r.get("cpu") if isinstance(r.get("cpu"), dict) else {}
     base = {
         "file": r["_file"], "line": r["_line"], "kernel": r["kernel"],
@@ -321,11 +320,11 @@ def _rows(r: dict[str, Any], env_id: str) -> list[dict[str, Any]]:
         "status": status, "included": status == "ok", "excluded_reason": reason,
         "env": env_id, "sweep": r.get("_sweep", ""), "sweep_kind": r.get("_sweep_kind", ""),
         "rate_unit": str(rate.get("unit") or ""),
-        "work_units": num(rate.get("work_units")), "bytes": num(rate.get("bytes")),
-        "compute_max_s": num(imb.get("rank_compute_max_s")),
-        "compute_mean_s": num(imb.get("rank_compute_mean_s")),
-        "imbalance": num(imb.get("max_over_mean")),
-        "cpu_s": num(cpu.get("seconds")), "cpu_busy": num(cpu.get("busy")),
+        "work_units": _num(rate.get("work_units")), "bytes": _num(rate.get("bytes")),
+        "compute_max_s": _num(imb.get("rank_compute_max_s")),
+        "compute_mean_s": _num(imb.get("rank_compute_mean_s")),
+        "imbalance": _num(imb.get("max_over_mean")),
+        "cpu_s": _num(cpu.get("seconds")), "cpu_busy": _num(cpu.get("busy")),
     }
     io = _io_fields(r)
     if io["io_mode"] or io["io_layout"]:  # an I/O configuration is a variant of its own
@@ -390,6 +389,15 @@ def collect(paths: list[str], skip_dirs: tuple[str, ...] = ()) -> Collection:
     rows = [row for r, e in zip(records, env_ids) for row in _rows(r, e)]
     return Collection(pd.DataFrame(rows), records, problems, dups, files, skipped, env_table,
                       others, other_records)
+
+
+def counts(c: Collection) -> dict[str, int]:
+    """Records read (one per run, not per repetition): how many, and how many
+    are used, excluded or deliberately wrong."""
+    runs = c.runs[c.runs["rep"] == 0]
+    return {"records": len(runs), "used": int(runs["included"].sum()),
+            "excluded": int((runs["status"] == "excluded").sum()),
+            "expected_wrong": int((runs["status"] == "expected_wrong").sum())}
 
 
 def excluded_records(c: Collection) -> pd.DataFrame:

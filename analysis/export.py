@@ -48,12 +48,13 @@ def write_extrap(runs: pd.DataFrame, outdir: str) -> list[str]:
                              "metric": "time", "value": float(r.seconds)})
                  for r in g.itertuples()]
         path = os.path.join(outdir, re.sub(r"[^A-Za-z0-9_.-]+", "-", cp) + ".jsonl")
-        _write_atomic(path, "".join(line + "\n" for line in lines))
+        write_atomic(path, "".join(line + "\n" for line in lines))
         written.append(path)
     return written
 
 
-def _write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str) -> None:
+    """Write text to path through path.tmp and a rename: no half-written file."""
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
@@ -75,6 +76,6 @@ def write_tables(study, outdir: str) -> list[str]:
         tables["weak.csv"] = study.weak
     for name, df in tables.items():
         path = os.path.join(outdir, name)
-        _write_atomic(path, df.to_csv(index=False))
+        write_atomic(path, df.to_csv(index=False))
         written.append(path)
     return written

@@ -28,21 +28,12 @@ import sys
 import time
 
 try:  # inside the analysis package (the report's section imports this module)
-    from .summary import load
+    from .summary import load, quartiles, text_table
 except ImportError:  # run as a script
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from summary import load  # noqa: E402  (the same reader and messages)
+    from summary import load, quartiles, text_table  # noqa: E402  (the same code)
 
 LAUNCH_WHAT = "mpirun -np {} of a program that only initialises and finalises MPI"
-
-
-def quartiles(values):
-    """(q1, median, q3) of values, linear interpolation (numpy's default)."""
-    v = sorted(values)
-    if len(v) == 1:
-        return v[0], v[0], v[0]
-    q = statistics.quantiles(v, n=4, method="inclusive")
-    return q[0], q[1], q[2]
 
 
 def stats(values):
@@ -141,14 +132,7 @@ class Table:
 
     def text(self, markdown):
         head = ["topic", "measurement", "model", "workers", "median", "q1 .. q3", "n"]
-        if markdown:
-            lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-            return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in self.rows])
-        width = [max(len(h), *(len(r[i]) for r in self.rows)) for i, h in enumerate(head)]
-        line = lambda cells: "  ".join(c.rjust(w) if i in (3, 4, 6) else c.ljust(w)
-                                       for i, (c, w) in enumerate(zip(cells, width))).rstrip()
-        return "\n".join([line(head), line(["-" * w for w in width])] +
-                         [line(r) for r in self.rows])
+        return text_table(head, self.rows, markdown, right=(3, 4, 6))
 
 
 # ---- the measurements as numbers (one implementation: the report's section

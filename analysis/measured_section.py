@@ -24,8 +24,10 @@ CPU_KERNELS_SHOWN = 3
 
 
 def records(study) -> list[dict]:
+    """The records the table and every figure use: measured.usable() drops the
+    kernel runs whose answer failed verification."""
     c = study.collection
-    return c.records + c.other_records
+    return measured.usable(c.records + c.other_records)
 
 
 def _q(values):
@@ -181,9 +183,8 @@ def plot_latency(study):
             section=KEY)
 def plot_counter(study):
     recs = records(study)
-    rows = [r for r in measured.measure_counter(measured.usable(recs))
-            if r.values and r.topic == "update cost"]
-    race = measured.race_losses(measured.usable(recs))
+    rows = [r for r in measured.measure_counter(recs) if r.values and r.topic == "update cost"]
+    race = measured.race_losses(recs)
     if not rows and not race:
         return f"no counter kernel runs: {MISSING}"
     panels = int(bool(rows)) + int(bool(race))

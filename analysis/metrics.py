@@ -24,12 +24,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import measured, stats
+from . import measured, stats, summary
 
 POINT_KEY = ["kernel", "size", "n", "iters", "model", "variant", "ranks", "threads"]
 SERIES_KEY = ["kernel", "size", "n", "iters", "model", "variant", "tkey"]
 WEAK_KEY = ["kernel", "iters", "model", "variant", "tkey"]
-MODEL_ORDER = ["seq", "omp", "mpi", "hybrid"]
+MODEL_ORDER = summary.MODELS  # the order of the demo's table
 BASELINE_TEXT = {
     "seq": "sequential driver (scalekit-seq), same kernel and size (and kernel options, "
            "where it ran them)",

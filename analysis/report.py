@@ -31,7 +31,7 @@ import os
 
 import pandas as pd
 
-from . import collect, metrics, registry, stats
+from . import collect, export, metrics, registry, stats
 
 
 @dataclasses.dataclass
@@ -104,12 +104,10 @@ def data_uri(png_path: str) -> str:
 @section("overview", "What was read", order=10)
 def overview(study) -> str:
     c = study.collection
-    runs = c.runs[c.runs["rep"] == 0]
-    used = int(runs["included"].sum())
+    n = collect.counts(c)
     parts = [
-        f"{len(c.files)} results file(s), {len(runs)} record(s): {used} used, "
-        f"{int((runs['status'] == 'excluded').sum())} excluded, "
-        f"{int((runs['status'] == 'expected_wrong').sum())} deliberately wrong, "
+        f"{len(c.files)} results file(s), {n['records']} record(s): {n['used']} used, "
+        f"{n['excluded']} excluded, {n['expected_wrong']} deliberately wrong, "
         f"{len(c.duplicates)} exact duplicate(s) dropped, {len(c.problems)} unreadable line(s).",
         f"Times are per run (all iterations), the maximum over ranks, as the median of the "
         f"repetitions; the spread is the {stats.spread_label('ci95')} where there are enough "
@@ -360,8 +358,5 @@ def render(study, path: str, title: str = "scalekit scaling report") -> str:
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
             + body[0] + "<nav><ol>" + "".join(toc) + "</ol></nav>" + "".join(body[1:])
             + "</body></html>\n")
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(page)
-    os.replace(tmp, path)
+    export.write_atomic(path, page)
     return path

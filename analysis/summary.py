@@ -51,19 +51,27 @@ def load(path):
     return records
 
 
-def quantile(sorted_values, q):
-    """Quantile q of sorted values by linear interpolation (numpy's default,
-    as the drivers' own statistics)."""
-    pos = q * (len(sorted_values) - 1)
-    i = int(pos)
-    if i + 1 >= len(sorted_values):
-        return sorted_values[i]
-    return sorted_values[i] + (pos - i) * (sorted_values[i + 1] - sorted_values[i])
+def quartiles(values):
+    """(q1, median, q3) of values by linear interpolation (numpy's default, as
+    the drivers' own statistics)."""
+    v = sorted(values)
+
+    def at(q):
+        pos = q * (len(v) - 1)
+        i = int(pos)
+        return v[i] if i + 1 >= len(v) else v[i] + (pos - i) * (v[i + 1] - v[i])
+    return at(0.25), at(0.5), at(0.75)
+
+
+def options_text(r):
+    """A kernel's own options as 'sync=atomic variant=counter' (sorted; '' for none)."""
+    opts = r.get("options")
+    return " ".join(f"{k}={v}" for k, v in sorted(opts.items())) if isinstance(opts, dict) else ""
 
 
 def case(r):
     """What makes runs comparable: kernel (with its own options), size and iterations."""
-    opts = " ".join("%s=%s" % kv for kv in sorted(r.get("options", {}).items()))
+    opts = options_text(r)
     return (r["kernel"] + (" " + opts if opts else ""), tuple(r["size"]), r.get("iters"))
 
 
@@ -78,9 +86,7 @@ def pool(records):
         g["seconds"].extend(r.get("seconds") or [r["time"]["median"]])
         g["records"].append(r)
     for g in groups.values():
-        s = sorted(g["seconds"])
-        g["median"], g["q1"], g["q3"] = quantile(s, 0.5), quantile(s, 0.25), quantile(s, 0.75)
-        g["min"], g["max"] = s[0], s[-1]
+        g["q1"], g["median"], g["q3"] = quartiles(g["seconds"])
     return groups
 
 
@@ -152,13 +158,18 @@ def table(out, markdown):
              fmt(o["efficiency"], ".2f"), o["verified"],
              "-" if o["spread"] is None else f'{100 * o["spread"]:.1f}%', str(o["reps"]),
              o["note"]] for o in out]
+    return text_table(head, body, markdown, right=[3, 4, 5, 7, 8, 9, 10, 11])
+
+
+def text_table(head, body, markdown, right):
+    """head and rows of body (lists of strings) as a Markdown table, or as
+    aligned plain text with the columns numbered in right flush right."""
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(b) + " |" for b in body]
         return "\n".join(lines)
     width = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
-    right = lambda i: 3 <= i <= 11 and i != 6
-    line = lambda cells: "  ".join(c.rjust(w) if right(i) else c.ljust(w)
+    line = lambda cells: "  ".join(c.rjust(w) if i in right else c.ljust(w)
                                    for i, (c, w) in enumerate(zip(cells, width))).rstrip()
     return "\n".join([line(head), line(["-" * w for w in width])] + [line(b) for b in body])
 

@@ -46,6 +46,9 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "analysis"))
+from summary import quartiles  # noqa: E402  (the quartiles of every scalekit table)
+
 ENV_OMP = {"OMP_PROC_BIND": "close", "OMP_PLACES": "cores"}
 
 
@@ -106,9 +109,8 @@ def sk_rate(stat="median", scale=1.0):
 
 
 def spread(values):
-    s = sorted(values)
-    q = statistics.quantiles(s, n=4, method="inclusive") if len(s) > 1 else [s[0]] * 3
-    return statistics.median(s), (q[2] - q[0]) / statistics.median(s), s[0], s[-1]
+    q1, med, q3 = quartiles(values)
+    return med, (q3 - q1) / med, min(values), max(values)
 
 
 def interleave(title, variants, comparisons, rounds):
@@ -158,12 +160,17 @@ def baseline_bindir(rev):
     src = os.path.join(base, "src")
     os.makedirs(src, exist_ok=True)
     print("perf.py: building %s in %s (once)" % (rev, base), file=sys.stderr)
-    archive = subprocess.run(["git", "-C", ROOT, "archive", rev], capture_output=True,
-                             check=True).stdout
-    subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
-    for cmd in (["cmake", "-S", src, "-B", bindir, "-DCMAKE_BUILD_TYPE=Release"],
-                ["cmake", "--build", bindir, "-j2", "--target", "scalekit-seq"]):
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    try:
+        archive = subprocess.run(["git", "-C", ROOT, "archive", rev], capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+        for cmd in (["cmake", "-S", src, "-B", bindir, "-DCMAKE_BUILD_TYPE=Release"],
+                    ["cmake", "--build", bindir, "-j2", "--target", "scalekit-seq"]):
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    except subprocess.CalledProcessError as e:
+        err = e.stderr.decode(errors="replace").strip() if e.stderr else ""
+        sys.exit("perf.py: --baseline-rev %s: %s failed (exit %d)%s"
+                 % (rev, shlex.join(e.cmd), e.returncode, ": " + err if err else ""))
     return bindir
 
 
@@ -204,6 +211,13 @@ def suite_bandwidth(args):
     triad = ["--kernel", "triad", "--size", n_triad, "--iters", "1", "--reps", "10"]
     sten = ["--kernel", "stencil", "--size", n_sten, "--iters", iters, "--reps", "3"]
     per_point = 24e-3  # Mpoints/s -> GB/s at 24 bytes per point
+    n_prk = int(n_sten) + 2
+    prk_seconds = regex_value(r"Avg time \(s\):\s*([\d.eE+-]+)")
+
+    def prk_gbs(text, rec):
+        """PRK's average sweep time as GB/s of the (n-2)^2 interior points, 24 B each."""
+        t = prk_seconds(text, rec)
+        return (n_prk - 2) ** 2 * 24e-9 / t if t else None
     variants, comparisons = [], []
     for workers in (1, 2):
         omp = dict(ENV_OMP, OMP_NUM_THREADS=str(workers))
@@ -226,19 +240,16 @@ def suite_bandwidth(args):
             if workers == 2:
                 comparisons.append(("triad mpi 2w", "STREAM 2w",
                                     "triad mpi / STREAM triad, 2w (best rates)", 0.95, True))
-        n_prk = int(n_sten) + 2
-        prk_gbs = regex_value(r"Avg time \(s\):\s*([\d.eE+-]+)")
-        to_gbs = lambda f: (lambda t, r: (n_prk - 2) ** 2 * 24e-9 / f(t, r) if f(t, r) else None)
         if args.prk_omp:
             variants.append(Variant("PRK stencil omp %s" % tag,
                                     fill(args.prk_omp, n=n_prk, iters=iters, threads=workers),
-                                    to_gbs(prk_gbs), "GB/s", omp))
+                                    prk_gbs, "GB/s", omp))
             comparisons.append(("stencil omp %s" % tag, "PRK stencil omp %s" % tag,
                                 "stencil omp / PRK star-1 omp, %s" % tag, 1.0, True))
         if args.prk_mpi and workers == 2:
             variants.append(Variant("PRK stencil mpi 2w",
                                     mpi(args, 2, fill(args.prk_mpi, n=n_prk, iters=iters)),
-                                    to_gbs(prk_gbs), "GB/s"))
+                                    prk_gbs, "GB/s"))
             comparisons.append(("stencil mpi 2w", "PRK stencil mpi 2w",
                                 "stencil mpi / PRK star-1 mpi, 2w", 1.0, True))
         comparisons.append(("stencil omp %s" % tag, "triad omp %s" % tag,

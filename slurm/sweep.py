@@ -365,6 +365,20 @@ def default_name(s):
 # --- the drivers ----------------------------------------------------------------------
 
 
+def capture(argv, cwd=None, timeout=60):
+    """(exit code, stdout, stderr) of argv, stdin closed. OSError propagates; on
+    a timeout the child is killed and reaped, then TimeoutExpired propagates."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL, cwd=cwd, universal_newlines=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise
+    return p.returncode, out, err
+
+
 class Drivers:
     """The built scalekit-* executables in bindir, and what they report."""
 
@@ -386,13 +400,9 @@ class Drivers:
     def _seq(self, argv):
         self.check(("seq",))
         try:
-            p = subprocess.Popen([self.path("seq")] + argv, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                 universal_newlines=True)
-            out, err = p.communicate(timeout=60)
+            return capture([self.path("seq")] + argv)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise SweepError("cannot run %s: %s" % (self.path("seq"), e), code=1)
-        return p.returncode, out, err
 
     def kernels(self):
         """Kernel names in --list order."""
@@ -856,14 +866,19 @@ def stop_group(proc, grace=5.0):
             continue
 
 
-def run_point_local(p, results, argv, env, out):
-    """Run one point; write its status file. Interrupted propagates after the
-    point's partial files are removed."""
+def _remove_partial(results, pid):
+    """Remove a point's results and status files (what a run leaves half-written)."""
     for ext in (".jsonl", ".status.json"):
         try:
-            os.remove(results.file(p["id"], ext))
+            os.remove(results.file(pid, ext))
         except OSError:
             pass
+
+
+def run_point_local(p, results, argv, env):
+    """Run one point; write its status file. Interrupted propagates after the
+    point's partial files are removed."""
+    _remove_partial(results, p["id"])
     full_env = dict(os.environ)
     full_env.update(env)
     start = time.monotonic()
@@ -886,11 +901,7 @@ def run_point_local(p, results, argv, env, out):
             stop_group(proc)
         except Interrupted:
             stop_group(proc)
-            for ext in (".jsonl", ".status.json"):
-                try:
-                    os.remove(results.file(p["id"], ext))
-                except OSError:
-                    pass
+            _remove_partial(results, p["id"])
             raise
     rc = proc.returncode
     status.update(exit=rc if rc >= 0 else 128 - rc, seconds=round(time.monotonic() - start, 3))
@@ -956,7 +967,7 @@ def run_local(sweep, points, notes, results, drivers, opts, out=sys.stdout):
                                                             "at": utc_now()})
             results.save(manifest)
             start = time.monotonic()
-            run_point_local(p, results, argv, env, out)
+            run_point_local(p, results, argv, env)
             state, reason = point_state(results, p["id"], latest(manifest, p["id"]), {})
             if state != "verified":
                 failed.append((p, reason))
@@ -1006,16 +1017,11 @@ class Slurm:
 
     def _run(self, argv, cwd=None, timeout=60):
         try:
-            p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 stdin=subprocess.DEVNULL, cwd=cwd, universal_newlines=True)
-            out, err = p.communicate(timeout=timeout)
+            return capture(argv, cwd, timeout)
         except OSError as e:
             return 127, "", str(e)
         except subprocess.TimeoutExpired:
-            p.kill()
-            p.communicate()
             return 124, "", "%s timed out after %d s" % (argv[0], timeout)
-        return p.returncode, out, err
 
     def sbatch(self, script, cwd):
         """Submit script from cwd; the job id."""
@@ -1166,6 +1172,7 @@ def submit(sweep, points, notes, results, drivers, slurm, dry_run, out=sys.stdou
                          code=1)
     try:
         remember(manifest, sweep, points)
+        results.save(manifest)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         for i, (shape, pts, text) in enumerate(scripts, 1):
             script = os.path.join(results.jobs, "%s-%s-%d.sbatch" % (sweep["name"], stamp, i))
@@ -1176,8 +1183,6 @@ def submit(sweep, points, notes, results, drivers, slurm, dry_run, out=sys.stdou
             except SweepError:
                 os.remove(script)
                 raise
-            finally:
-                results.save(manifest)
             manifest["jobs"][jid] = {"points": [p["id"] for p in pts], "submitted": utc_now(),
                                      "script": os.path.relpath(script, results.dir),
                                      "shape": {"nodes": shape[0], "ntasks_per_node": shape[1],

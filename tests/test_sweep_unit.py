@@ -334,6 +334,18 @@ def write(path, text):
         f.write(text)
 
 
+class Capture(TempDirCase):
+    def test_a_command_that_times_out_is_killed(self):
+        pidfile = os.path.join(self.tmp, "pid")
+        with self.assertRaises(subprocess.TimeoutExpired):
+            sweep.capture(["sh", "-c", 'echo $$ > "$1"; exec sleep 30', "sh", pidfile],
+                          timeout=1)
+        with open(pidfile) as f:
+            pid = int(f.read())
+        with self.assertRaises(ProcessLookupError):  # killed and reaped, not left running
+            os.kill(pid, 0)
+
+
 class State(TempDirCase):
     def setUp(self):
         TempDirCase.setUp(self)
@@ -456,6 +468,26 @@ class Submit(TempDirCase):
             resub |= set(re.findall(r"^run_point (\S+)", text, re.M))
         self.assertEqual(resub, {pts[1]["id"], pts[2]["id"]})
         self.assertEqual(r.load()["jobs"]["103"]["last_state"], "TIMEOUT")
+
+    def test_a_failing_sbatch_keeps_the_jobs_submitted_before_it(self):
+        s, pts = self.sweep_and_points()
+        r = sweep.Results(os.path.join(self.tmp, s["name"]))
+        r.create()
+        slurm = FakeSlurm()
+        sbatch = slurm.sbatch
+
+        def second_fails(script, cwd):
+            if slurm.submitted:
+                raise sweep.SweepError("sbatch %s failed (exit 1): no" % script, code=1)
+            return sbatch(script, cwd)
+        slurm.sbatch = second_fails
+        with self.assertRaises(sweep.SweepError):
+            sweep.submit(s, pts, [], r, self.drivers, slurm, False, io.StringIO())
+        man = r.load()
+        self.assertEqual(sorted(man["jobs"]), ["101"])
+        self.assertEqual(sorted(man["points"]), sorted(p["id"] for p in pts))
+        self.assertEqual([len(sweep.attempts_of(man, p["id"])) for p in pts], [1, 0, 0])
+        self.assertEqual(os.listdir(r.jobs), [man["jobs"]["101"]["script"].split("/")[-1]])
 
     def test_dry_run_prints_scripts_and_submits_nothing(self):
         s, pts = self.sweep_and_points(partition="debug", account="acct")

@@ -207,3 +207,22 @@ def test_some_measured_records_draw_what_they_can(tmp_path):
                            "950 us .. 1.05 ms", "3"]]
     assert "Not drawn for this study" in sec and "no latency kernel runs" in sec
     assert not list(out.glob("figures/measured-*"))
+
+
+def test_latency_figure_leaves_out_failed_runs_as_the_table_does(tmp_path, monkeypatch):
+    import synth
+    from analysis import measured_section
+    size, opts = (8, 2000), {"options": {"mode": "threads"}}
+    recs = [synth.record("latency", "seq", 1, [1.0], size=size, **opts),
+            synth.record("latency", "omp", 2, [0.5], size=size, **opts),
+            synth.record("latency", "omp", 4, [0.25], size=size, verified=False, **opts)]
+    synth.write(tmp_path / "r.jsonl", recs)
+    s = study.build(collect.collect([str(tmp_path / "r.jsonl")]))
+    drawn = []
+    curves = measured.latency_curves
+    monkeypatch.setattr(measured, "latency_curves",
+                        lambda rs, sz: drawn.append(curves(rs, sz)) or drawn[-1])
+    measured_section.plot_latency(s)
+    omp = [pts for model, _, _, _, pts in drawn[0] if model == "omp"]
+    assert omp == [{2: [2.0]}]  # the failed 4-worker run is in neither figure nor table
+    assert [r.workers for r in measured.measure(recs) if r.model == "thread"] == [2]
