@@ -235,34 +235,41 @@ def descendants(pid):
     return found
 
 
-def run_until(cmd, env, pattern, timeout=TIMEOUT):
+def run_until(cmd, env, pattern, timeout=TIMEOUT, sig=signal.SIGTERM):
     """Start cmd in its own session, read its stderr until a line matches
     the compiled regex `pattern` or `timeout` seconds pass, then stop it:
-    SIGTERM to its process group (mpirun passes it on to its ranks), and
-    after 10 s SIGKILL to it and to every process below it, by PID.
+    `sig` to its process group (SIGTERM by default, which mpirun passes on
+    to its ranks), and after 10 s SIGKILL to it and to every process below
+    it, by PID. Stdout is read meanwhile, so a chatty child cannot block.
     Returns (matching line or None, Result of the whole run)."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, env=env, start_new_session=True)
-    err, match = b"", None
-    fd = proc.stderr.fileno()
-    while match is None and time.monotonic() - start < timeout:
-        ready, _, _ = select.select([fd], [], [], 0.2)
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    data = {out_fd: b"", err_fd: b""}
+    reading = [out_fd, err_fd]
+    match, line_start = None, 0
+    while match is None and err_fd in reading and time.monotonic() - start < timeout:
+        ready, _, _ = select.select(reading, [], [], 0.2)
         if not ready:
             if proc.poll() is not None:
                 break
             continue
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        err += chunk
-        for line in err.decode("utf-8", "replace").splitlines():
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                reading.remove(fd)
+            data[fd] += chunk
+        err = data[err_fd]
+        # Scan only what is new: from the start of the last unfinished line.
+        for line in err[line_start:].decode("utf-8", "replace").splitlines():
             if pattern.search(line):
                 match = line
                 break
+        line_start = err.rfind(b"\n") + 1
     below = descendants(proc.pid)
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, sig)
     except OSError:
         pass
     try:
@@ -274,9 +281,9 @@ def run_until(cmd, env, pattern, timeout=TIMEOUT):
             except OSError:
                 pass
         out, rest = proc.communicate()
-    text = (err + rest).decode("utf-8", "replace")
-    return match, Result(cmd, proc.returncode, out.decode("utf-8", "replace"), text, False,
-                         time.monotonic() - start)
+    text = (data[err_fd] + rest).decode("utf-8", "replace")
+    return match, Result(cmd, proc.returncode, (data[out_fd] + out).decode("utf-8", "replace"),
+                         text, False, time.monotonic() - start)
 
 
 def run_driver(args, model, argv, np=None, threads=None, corrupt=False, bind_none=None,
