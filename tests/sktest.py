@@ -65,7 +65,7 @@ def run_groups(doc, name, groups):
     def extra(p):
         p.add_argument("--group", required=True, choices=sorted(groups))
 
-    args = parse_args(doc.splitlines()[1], extra)
+    args = parse_args(doc.splitlines()[0], extra)
     s = Suite("%s-%s" % (name, args.group))
     groups[args.group](s, args)
     s.finish()

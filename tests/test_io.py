@@ -578,7 +578,7 @@ def main():
         p.add_argument("--h5diff", default=shutil.which("h5diff") or "h5diff")
         p.add_argument("--h5dump", default=shutil.which("h5dump") or "h5dump")
 
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
+    args = sktest.parse_args(__doc__.splitlines()[0], extra)
     s = sktest.Suite("io-%s" % args.group)
     for tool in (args.h5diff, args.h5dump):
         if not s.check(shutil.which(tool) is not None,

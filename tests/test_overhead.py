@@ -125,7 +125,7 @@ def main():
     def extra(p):
         p.add_argument("--measured", help="analysis/measured.py, to check its table")
 
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
+    args = sktest.parse_args(__doc__.splitlines()[0], extra)
     s = sktest.Suite("overhead")
 
     out = s.path("startup.jsonl")

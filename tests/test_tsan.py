@@ -47,7 +47,7 @@ def main():
     def extra(p):
         p.add_argument("--suppressions", required=True)
 
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
+    args = sktest.parse_args(__doc__.splitlines()[0], extra)
     s = sktest.Suite("tsan")
     s.check(os.environ.get("OMP_TOOL_LIBRARIES", "").endswith("libarcher.so"),
             "Archer is loaded (OMP_TOOL_LIBRARIES)", os.environ.get("OMP_TOOL_LIBRARIES"))
