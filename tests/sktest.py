@@ -117,6 +117,12 @@ def driver_path(bindir, model):
     return os.path.join(bindir, "scalekit-%s" % model)
 
 
+def mpirun(args, np, bind_none):
+    """`mpiexec -np P --oversubscribe`, plus `--bind-to none` if bind_none."""
+    cmd = [args.mpiexec, "-np", str(np), "--oversubscribe"]
+    return cmd + ["--bind-to", "none"] if bind_none else cmd
+
+
 def driver_command(args, model, argv, np=None, bind_none=None):
     """The command line starting driver `model` with argv.
 
@@ -127,12 +133,18 @@ def driver_command(args, model, argv, np=None, bind_none=None):
     exe = driver_path(args.bindir, model)
     if model not in MPI_MODELS:
         return [exe] + list(argv)
-    cmd = [args.mpiexec, "-np", str(np or 1), "--oversubscribe"]
     if bind_none is None:
         bind_none = model == "hybrid"
-    if bind_none:
-        cmd += ["--bind-to", "none"]
-    return cmd + [exe] + list(argv)
+    return mpirun(args, np or 1, bind_none) + [exe] + list(argv)
+
+
+def overhead_command(args, argv, np=None):
+    """The command line starting scalekit-overhead with argv: in one process,
+    or under `mpiexec -np P --oversubscribe --bind-to none` when np is given."""
+    exe = driver_path(args.bindir, "overhead")
+    if np is None:
+        return [exe] + list(argv)
+    return mpirun(args, np, True) + [exe] + list(argv)
 
 
 def child_env(threads=None, corrupt=False, extra=None, prompt_abort=True):

@@ -73,9 +73,8 @@ def main():
         r = counter(args, sync, 3, args.suppressions, "histogram")
         s.check(r.rc == 0 and REPORT not in r.err, "--sync %s at 3 threads: TSan clean" % sync,
                 r.describe())
-    exe = os.path.join(args.bindir, "scalekit-overhead")
-    r = sktest.run([args.mpiexec, "-np", "2", "--oversubscribe", "--bind-to", "none", exe,
-                    "--max-bytes", "4Ki", "--reps", "3", "--min-ms", "0.2"],
+    r = sktest.run(sktest.overhead_command(args, ["--max-bytes", "4Ki", "--reps", "3",
+                                                  "--min-ms", "0.2"], np=2),
                    env=sktest.child_env(extra=tsan_env(args.suppressions)), timeout=args.timeout)
     s.check(r.rc == 0 and REPORT not in r.err, "scalekit-overhead's probes: TSan clean",
             r.describe())
