@@ -1,12 +1,21 @@
 """sktest.py - shared helpers of scalekit's scripted tests (stdlib only).
 
-The test scripts (test_agree.py, test_cli.py, test_runs.py) import this module
-after putting their own directory first on sys.path. It provides:
-  - parse_args(): the common --bindir/--mpiexec options plus script options;
-  - Suite: pass/fail bookkeeping ending in the line "N passed, N failed";
-  - driver_command()/child_env()/run(): how to start a driver (directly or
-    under mpirun) with a timeout that kills the whole process group;
-  - read_jsonl(): the records of a --output file.
+The test scripts (tests/test_*.py, slurmlab.py, analysis/test_measured.py)
+import this module after putting its directory first on sys.path. It provides:
+  - parse_args(): the common --bindir/--mpiexec/--timeout options plus script
+    options; run_groups(): main() of a script whose checks come in --group's;
+  - Suite: pass/fail bookkeeping and a scratch directory, ending in the line
+    "N passed, N failed";
+  - driver_path()/mpirun()/driver_command()/overhead_command(): how to start a
+    driver or scalekit-overhead (directly or under mpirun); child_env(): its
+    environment;
+  - run()/run_driver(): run with a timeout that kills the whole process group,
+    giving a Result (describe() for failure messages, shortened by tail());
+    run_until(): run until a stderr line matches, then stop it; descendants():
+    the processes below a pid;
+  - read_jsonl()/one_record(): the records of a --output file; is_int()/
+    is_num(): JSON type checks; crash_markers(): the CRASH_MARKERS in a text;
+  - the names MODELS, MPI_MODELS, KERNELS and the default TIMEOUT.
 
 Every child runs with a timeout (TIMEOUT seconds by default); a timeout is
 reported as a failure, never a hang.
