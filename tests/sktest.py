@@ -1,12 +1,21 @@
 """sktest.py - shared helpers of scalekit's scripted tests (stdlib only).
 
-The test scripts (test_agree.py, test_cli.py, test_runs.py) import this module
-after putting their own directory first on sys.path. It provides:
-  - parse_args(): the common --bindir/--mpiexec options plus script options;
-  - Suite: pass/fail bookkeeping ending in the line "N passed, N failed";
-  - driver_command()/child_env()/run(): how to start a driver (directly or
-    under mpirun) with a timeout that kills the whole process group;
-  - read_jsonl(): the records of a --output file.
+The test scripts (tests/test_*.py, slurmlab.py, analysis/test_measured.py)
+import this module after putting its directory first on sys.path. It provides:
+  - parse_args(): the common --bindir/--mpiexec/--timeout options plus script
+    options; run_groups(): main() of a script whose checks come in --group's;
+  - Suite: pass/fail bookkeeping and a scratch directory, ending in the line
+    "N passed, N failed";
+  - driver_path()/mpirun()/driver_command()/overhead_command(): how to start a
+    driver or scalekit-overhead (directly or under mpirun); child_env(): its
+    environment;
+  - run()/run_driver(): run with a timeout that kills the whole process group,
+    giving a Result (describe() for failure messages, shortened by tail());
+    run_until(): run until a stderr line matches, then stop it; descendants():
+    the processes below a pid;
+  - read_jsonl()/one_record(): the records of a --output file; is_int()/
+    is_num(): JSON type checks; crash_markers(): the CRASH_MARKERS in a text;
+  - the names MODELS, MPI_MODELS, KERNELS and the default TIMEOUT.
 
 Every child runs with a timeout (TIMEOUT seconds by default); a timeout is
 reported as a failure, never a hang.
@@ -65,7 +74,7 @@ def run_groups(doc, name, groups):
     def extra(p):
         p.add_argument("--group", required=True, choices=sorted(groups))
 
-    args = parse_args(doc.splitlines()[1], extra)
+    args = parse_args(doc.splitlines()[0], extra)
     s = Suite("%s-%s" % (name, args.group))
     groups[args.group](s, args)
     s.finish()
@@ -117,6 +126,12 @@ def driver_path(bindir, model):
     return os.path.join(bindir, "scalekit-%s" % model)
 
 
+def mpirun(args, np, bind_none):
+    """`mpiexec -np P --oversubscribe`, plus `--bind-to none` if bind_none."""
+    cmd = [args.mpiexec, "-np", str(np), "--oversubscribe"]
+    return cmd + ["--bind-to", "none"] if bind_none else cmd
+
+
 def driver_command(args, model, argv, np=None, bind_none=None):
     """The command line starting driver `model` with argv.
 
@@ -127,12 +142,18 @@ def driver_command(args, model, argv, np=None, bind_none=None):
     exe = driver_path(args.bindir, model)
     if model not in MPI_MODELS:
         return [exe] + list(argv)
-    cmd = [args.mpiexec, "-np", str(np or 1), "--oversubscribe"]
     if bind_none is None:
         bind_none = model == "hybrid"
-    if bind_none:
-        cmd += ["--bind-to", "none"]
-    return cmd + [exe] + list(argv)
+    return mpirun(args, np or 1, bind_none) + [exe] + list(argv)
+
+
+def overhead_command(args, argv, np=None):
+    """The command line starting scalekit-overhead with argv: in one process,
+    or under `mpiexec -np P --oversubscribe --bind-to none` when np is given."""
+    exe = driver_path(args.bindir, "overhead")
+    if np is None:
+        return [exe] + list(argv)
+    return mpirun(args, np, True) + [exe] + list(argv)
 
 
 def child_env(threads=None, corrupt=False, extra=None, prompt_abort=True):
@@ -235,34 +256,41 @@ def descendants(pid):
     return found
 
 
-def run_until(cmd, env, pattern, timeout=TIMEOUT):
+def run_until(cmd, env, pattern, timeout=TIMEOUT, sig=signal.SIGTERM):
     """Start cmd in its own session, read its stderr until a line matches
     the compiled regex `pattern` or `timeout` seconds pass, then stop it:
-    SIGTERM to its process group (mpirun passes it on to its ranks), and
-    after 10 s SIGKILL to it and to every process below it, by PID.
+    `sig` to its process group (SIGTERM by default, which mpirun passes on
+    to its ranks), and after 10 s SIGKILL to it and to every process below
+    it, by PID. Stdout is read meanwhile, so a chatty child cannot block.
     Returns (matching line or None, Result of the whole run)."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, env=env, start_new_session=True)
-    err, match = b"", None
-    fd = proc.stderr.fileno()
-    while match is None and time.monotonic() - start < timeout:
-        ready, _, _ = select.select([fd], [], [], 0.2)
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    data = {out_fd: b"", err_fd: b""}
+    reading = [out_fd, err_fd]
+    match, line_start = None, 0
+    while match is None and err_fd in reading and time.monotonic() - start < timeout:
+        ready, _, _ = select.select(reading, [], [], 0.2)
         if not ready:
             if proc.poll() is not None:
                 break
             continue
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        err += chunk
-        for line in err.decode("utf-8", "replace").splitlines():
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                reading.remove(fd)
+            data[fd] += chunk
+        err = data[err_fd]
+        # Scan only what is new: from the start of the last unfinished line.
+        for line in err[line_start:].decode("utf-8", "replace").splitlines():
             if pattern.search(line):
                 match = line
                 break
+        line_start = err.rfind(b"\n") + 1
     below = descendants(proc.pid)
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, sig)
     except OSError:
         pass
     try:
@@ -274,9 +302,9 @@ def run_until(cmd, env, pattern, timeout=TIMEOUT):
             except OSError:
                 pass
         out, rest = proc.communicate()
-    text = (err + rest).decode("utf-8", "replace")
-    return match, Result(cmd, proc.returncode, out.decode("utf-8", "replace"), text, False,
-                         time.monotonic() - start)
+    text = (data[err_fd] + rest).decode("utf-8", "replace")
+    return match, Result(cmd, proc.returncode, (data[out_fd] + out).decode("utf-8", "replace"),
+                         text, False, time.monotonic() - start)
 
 
 def run_driver(args, model, argv, np=None, threads=None, corrupt=False, bind_none=None,

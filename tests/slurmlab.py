@@ -28,6 +28,8 @@ import subprocess
 import tempfile
 import time
 
+import sktest  # standard library only, like this module
+
 STATE = "/tmp/scalekit-slurmlab.state.json"
 HOSTS = "/etc/hosts"
 HOSTS_MARK = "# scalekit-slurmlab"
@@ -64,31 +66,6 @@ def _cmdline(pid):
             return f.read().decode(errors="replace")
     except OSError:
         return None
-
-
-def _children():
-    """{ppid: [pid]} of every process."""
-    tree = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        tree.setdefault(ppid, []).append(int(name))
-    return tree
-
-
-def _descendants(pid):
-    tree, out, todo = _children(), [], [pid]
-    while todo:
-        for c in tree.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
 
 
 def _using(path):
@@ -367,7 +344,7 @@ class Cluster:
                 pass
         pids = []
         for p in self.procs.values():  # slurmd first (their steps), then the controller
-            pids += _descendants(p.pid) + [p.pid]
+            pids += sktest.descendants(p.pid) + [p.pid]
         _kill(pids)
         if self.dir:  # steps and job scripts that left slurmd's tree
             _kill(_using(self.dir))
@@ -425,7 +402,7 @@ def cleanup_stale(log=print):
     # Only processes that are still ours: their command line names our temp dir.
     mine = [int(p) for p in state.get("pids", {})
             if state.get("dir") and state["dir"] in (_cmdline(int(p)) or "")]
-    _kill([d for p in mine for d in _descendants(p)] + mine)
+    _kill([d for p in mine for d in sktest.descendants(p)] + mine)
     if state.get("dir"):
         _kill(_using(state["dir"]))
     _remove_network(state.get("netns", []), state.get("links", []))

@@ -39,7 +39,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sktest  # noqa: E402
@@ -53,6 +52,7 @@ IO_FIELDS = {"bytes": "int", "mode": "str", "layout": "str", "collective": "bool
              "write_mib_s": "num|null", "read_mib_s": "num|null", "share": "num",
              "phases": "dict", "bytes_read": "int", "write_s": "num", "read_s": "num"}
 PHASES = ("open", "write", "flush", "close", "read", "checksum", "commit", "snapshot")
+STALLED = re.compile(re.escape("test hook: stalled"))
 
 
 def ckpt(d, it):
@@ -156,25 +156,10 @@ def kill_during(s, args, label, model, argv, marker, np=None, threads=None):
     stderr, kill -9 the whole process group. True if that happened."""
     cmd = sktest.driver_command(args, model, argv, np=np)
     env = sktest.child_env(threads=threads, extra={"SCALEKIT_TEST_IO_STALL": marker})
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True, universal_newlines=True)
-    seen, start, lines = False, time.monotonic(), []
-    while time.monotonic() - start < args.timeout:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "test hook: stalled" in line:
-            seen = True
-            break
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    proc.wait()
-    proc.stderr.close()
-    return s.check(seen, "%s: stalled at '%s' and killed with SIGKILL" % (label, marker),
-                   "".join(lines[-20:]))
+    seen, r = sktest.run_until(cmd, env, STALLED, timeout=args.timeout, sig=signal.SIGKILL)
+    return s.check(seen is not None,
+                   "%s: stalled at '%s' and killed with SIGKILL" % (label, marker),
+                   r.describe())
 
 
 # ---- serial group ---------------------------------------------------------------------------
@@ -634,7 +619,7 @@ def main():
         p.add_argument("--h5diff", default=shutil.which("h5diff") or "h5diff")
         p.add_argument("--h5dump", default=shutil.which("h5dump") or "h5dump")
 
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
+    args = sktest.parse_args(__doc__.splitlines()[0], extra)
     s = sktest.Suite("io-%s" % args.group)
     for tool in (args.h5diff, args.h5dump):
         if not s.check(shutil.which(tool) is not None,

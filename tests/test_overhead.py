@@ -30,16 +30,9 @@ EXCHANGE = {"shm-latency", "mpi-latency", "shm-bandwidth", "mpi-bandwidth"}
 SIZES = [8 << i for i in range(10)]  # 8 .. 4096
 
 
-def command(args, argv, np=None):
-    exe = os.path.join(args.bindir, "scalekit-overhead")
-    if np is None:
-        return [exe] + argv
-    return [args.mpiexec, "-np", str(np), "--oversubscribe", "--bind-to", "none", exe] + argv
-
-
 def run(args, argv, np=None, corrupt=None):
     env = sktest.child_env(extra={"SCALEKIT_TEST_CORRUPT_RESULT": corrupt} if corrupt else None)
-    return sktest.run(command(args, argv, np), env=env, timeout=args.timeout)
+    return sktest.run(sktest.overhead_command(args, argv, np), env=env, timeout=args.timeout)
 
 
 def finite_positive(x):
@@ -125,7 +118,7 @@ def main():
     def extra(p):
         p.add_argument("--measured", help="analysis/measured.py, to check its table")
 
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
+    args = sktest.parse_args(__doc__.splitlines()[0], extra)
     s = sktest.Suite("overhead")
 
     out = s.path("startup.jsonl")

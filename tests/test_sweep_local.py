@@ -63,8 +63,11 @@ def alive(pid):
         os.kill(pid, 0)
     except OSError:
         return False
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:  # reaped after the kill() above
+        return False
 
 
 def interrupt_and_resume(s, args, env, root, wrapper):

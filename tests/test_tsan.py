@@ -2,6 +2,7 @@
 """test_tsan.py - the one deliberate race is the only one, and TSan sees it.
 
     test_tsan.py --bindir DIR --mpiexec PATH --suppressions tests/tsan.supp
+                 --tsan-options "history_size=7 ..."
 
 Runs in the tsan build only (ctest --preset tsan; Archer comes from
 OMP_TOOL_LIBRARIES, set by tests.cmake). Checks that the suppression file
@@ -24,8 +25,8 @@ TSAN_EXIT = 66  # ThreadSanitizer's exit status after a report
 REPORT = "WARNING: ThreadSanitizer:"
 
 
-def tsan_env(suppressions):
-    opts = "history_size=7 ignore_noninstrumented_modules=1"
+def tsan_env(args, suppressions):
+    opts = args.tsan_options
     if suppressions:
         opts += " suppressions=" + suppressions
     return {"TSAN_OPTIONS": opts}
@@ -35,7 +36,7 @@ def counter(args, sync, threads, suppressions, variant="counter"):
     argv = ["--kernel", "counter", "--sync", sync, "--variant", variant, "--size", "20000",
             "--reps", "2", "--warmup", "1"]
     return sktest.run_driver(args, "omp", argv, threads=threads,
-                             env_extra=tsan_env(suppressions))
+                             env_extra=tsan_env(args, suppressions))
 
 
 def reports(err):
@@ -46,8 +47,10 @@ def reports(err):
 def main():
     def extra(p):
         p.add_argument("--suppressions", required=True)
+        p.add_argument("--tsan-options", required=True,
+                       help="TSAN_OPTIONS of every test, without suppressions= (tests.cmake)")
 
-    args = sktest.parse_args(__doc__.splitlines()[1], extra)
+    args = sktest.parse_args(__doc__.splitlines()[0], extra)
     s = sktest.Suite("tsan")
     s.check(os.environ.get("OMP_TOOL_LIBRARIES", "").endswith("libarcher.so"),
             "Archer is loaded (OMP_TOOL_LIBRARIES)", os.environ.get("OMP_TOOL_LIBRARIES"))
@@ -73,10 +76,10 @@ def main():
         r = counter(args, sync, 3, args.suppressions, "histogram")
         s.check(r.rc == 0 and REPORT not in r.err, "--sync %s at 3 threads: TSan clean" % sync,
                 r.describe())
-    exe = os.path.join(args.bindir, "scalekit-overhead")
-    r = sktest.run([args.mpiexec, "-np", "2", "--oversubscribe", "--bind-to", "none", exe,
-                    "--max-bytes", "4Ki", "--reps", "3", "--min-ms", "0.2"],
-                   env=sktest.child_env(extra=tsan_env(args.suppressions)), timeout=args.timeout)
+    r = sktest.run(sktest.overhead_command(args, ["--max-bytes", "4Ki", "--reps", "3",
+                                                  "--min-ms", "0.2"], np=2),
+                   env=sktest.child_env(extra=tsan_env(args, args.suppressions)),
+                   timeout=args.timeout)
     s.check(r.rc == 0 and REPORT not in r.err, "scalekit-overhead's probes: TSan clean",
             r.describe())
     s.finish()

@@ -167,7 +167,8 @@ if(SCALEKIT_TSAN)
   set(SCALEKIT_TSAN_OPTIONS "history_size=7 ignore_noninstrumented_modules=1")
   add_test(NAME tsan.race
            COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_tsan.py ${SCALEKIT_TEST_ARGS}
-                   --suppressions ${CMAKE_SOURCE_DIR}/tests/tsan.supp)
+                   --suppressions ${CMAKE_SOURCE_DIR}/tests/tsan.supp
+                   --tsan-options "${SCALEKIT_TSAN_OPTIONS}")
   set_tests_properties(tsan.race PROPERTIES LABELS tsan TIMEOUT 300 PROCESSORS 2)
   get_property(all_tests DIRECTORY PROPERTY TESTS)
   set_property(TEST ${all_tests} APPEND PROPERTY ENVIRONMENT

@@ -72,8 +72,7 @@ def measured_file(tmp_path_factory):
         env = sktest.child_env(threads=n if model == "omp" else None)
         np_ = n if model == "mpi" else None
         run(sktest.driver_command(args, model, argv + common, np=np_, bind_none=True), env)
-    mpi = [args.mpiexec, "-np", "2", "--oversubscribe", "--bind-to", "none",
-           sktest.driver_path(args.bindir, "overhead")]
+    mpi = sktest.overhead_command(args, [], np=2)
     t0 = time.perf_counter()
     run(mpi + ["--noop"], sktest.child_env())
     launch = run([sys.executable, MEASURED_PY, "launch-record", "--ranks", "2", "--seconds",
