@@ -225,10 +225,23 @@ static int ovh_bench_bits(const char *text)
     return 0;
 }
 
-/* One option with its value; -1 after printing a message. */
+/* 1 if name is an option that takes a value. */
+static int ovh_takes_value(const char *name)
+{
+    static const char *const names[] = {"--bench", "--reps", "--min-ms", "--max-bytes", "--output"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0) return 1;
+    return 0;
+}
+
+/* One option with its value (NULL if none was given); -1 after printing a
+ * message. The name is checked first: an unknown option is unknown even
+ * without a value. */
 static int ovh_take(ovh_options *o, const char *name, const char *value)
 {
     char *end = NULL, q[MSG_QUOTE_SIZE];
+    if (!ovh_takes_value(name))
+        return ovh_usage_error("unknown option %s (see --help)", msg_quote(name, q, sizeof q));
     if (value == NULL) return ovh_usage_error("option %s needs a value (see --help)", name);
     msg_quote(value, q, sizeof q);
     if (strcmp(name, "--bench") == 0) {
@@ -246,11 +259,9 @@ static int ovh_take(ovh_options *o, const char *name, const char *value)
         if (cli_parse_count(value, &o->max_bytes) != 0 || o->max_bytes < 8 ||
             o->max_bytes > (INT64_C(1) << 30))
             return ovh_usage_error("--max-bytes %s is not a size from 8 to 1Gi (e.g. 16Mi)", q);
-    } else if (strcmp(name, "--output") == 0) {
+    } else { /* --output */
         if (value[0] == '\0') return ovh_usage_error("--output needs a file name");
         o->output = value;
-    } else {
-        return ovh_usage_error("unknown option %s (see --help)", msg_quote(name, q, sizeof q));
     }
     return 0;
 }
