@@ -584,8 +584,8 @@ static int ovh_applies(const ovh_run *r)
     return 1;
 }
 
-/* Rank 0 opens --output (and checks the spawn probe's program) before any
- * work; every rank learns the verdict. */
+/* Rank 0 opens --output (and, for the startup bench, checks the spawn probe's
+ * program) before any work; every rank learns the verdict. */
 static int ovh_open_output(ovh_run *r)
 {
     int ok = 1;
@@ -595,7 +595,7 @@ static int ovh_open_output(ovh_run *r)
         msg_print("--output %s: %s", msg_quote(r->opt.output, q, sizeof q), err);
         ok = 0;
     }
-    if (ok && comm_rank() == 0 && access(ovh_program, X_OK) != 0) {
+    if (ok && comm_rank() == 0 && (r->opt.bench & OVH_STARTUP) && access(ovh_program, X_OK) != 0) {
         msg_print("%s is missing; the spawn probe needs it", ovh_program);
         ok = -1;
     }
