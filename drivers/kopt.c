@@ -138,7 +138,7 @@ static int kopt_pick(const kernel *k, const kernel_option *o, const char *value,
         if (named < 0) named = i;
     }
     kopt_names(list, names, sizeof names);
-    if (named >= 0)
+    if (named >= 0 && value != NULL)
         return kopt_error(err, errlen, "--%s %s does not apply to scalekit-%s: %s", o->name, value,
                           kopt_model_name(model),
                           list[named].elsewhere ? list[named].elsewhere : "see --list");
