@@ -416,8 +416,7 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
     if (!json_ok(&j)) {
         msg_print("out of memory building the result record; nothing written");
         rc = -1;
-    } else if ((ctx->results != NULL ? jsonl_write(ctx->results, j.text, err, sizeof err)
-                                     : jsonl_append(o->output, j.text, err, sizeof err)) != 0) {
+    } else if (jsonl_write(ctx->results, j.text, err, sizeof err) != 0) {
         msg_print("--output %s: %s; the record was not written",
                   msg_quote(o->output, path, sizeof path), err);
         rc = -1;
