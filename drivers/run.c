@@ -150,8 +150,10 @@ static double run_once(void *ctx, double start)
         runio_after_iteration(&c->io, it + 1);
     }
     runio_run_end(&c->io);
-    /* Combining the answer over ranks is part of the computation's cost. */
-    if (c->k->finish == NULL) run_combine(c, &c->local, &c->combined);
+    /* Combining the answer over ranks is part of the computation's cost. A
+     * kernel with shared cells answers through them (summarise()), and
+     * sync_flush is its combine. */
+    if (c->k->finish == NULL && c->sync == NULL) run_combine(c, &c->local, &c->combined);
     if (c->sync != NULL) sync_flush(c->sync);
     return compute;
 }
