@@ -15,6 +15,7 @@
 #include "comm.h"
 #include "decomp.h"
 #include "halo.h"
+#include "kopt.h"
 #include "msg.h"
 #include "par.h"
 #include "runio.h"
@@ -360,8 +361,7 @@ static void run_verify(run_ctx *c, run_report *rep)
 
 const char *run_model(void)
 {
-    static const char *const names[2][2] = {{"seq", "omp"}, {"mpi", "hybrid"}};
-    return names[comm_is_mpi()][par_is_threaded()];
+    return kopt_model_name(kopt_model());
 }
 
 int run_kernel(const cli_options *o, run_report *rep)
