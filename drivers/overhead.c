@@ -583,23 +583,19 @@ static int ovh_applies(const ovh_run *r)
     return 1;
 }
 
-/* Rank 0 opens --output (and, for the startup bench, checks the spawn probe's
- * program) before any work; every rank learns the verdict. */
+/* Collective: rank 0 opens --output (exit 2 if it cannot) and, for the
+ * startup bench, checks the spawn probe's program (exit 1 if missing)
+ * before any work; every rank learns the verdict. */
 static int ovh_open_output(ovh_run *r)
 {
-    int ok = 1;
-    char err[256], q[MSG_QUOTE_SIZE];
-    if (comm_rank() == 0 && r->opt.output != NULL &&
-        jsonl_open(&r->out, r->opt.output, err, sizeof err) != 0) {
-        msg_print("--output %s: %s", msg_quote(r->opt.output, q, sizeof q), err);
+    int ok = 1, rc = record_open_output(r->opt.output, &r->out);
+    if (rc != CLI_EXIT_OK) return rc;
+    if (comm_rank() == 0 && (r->opt.bench & OVH_STARTUP) && access(ovh_program, X_OK) != 0) {
+        msg_print("%s is missing; the spawn probe needs it", ovh_program);
         ok = 0;
     }
-    if (ok && comm_rank() == 0 && (r->opt.bench & OVH_STARTUP) && access(ovh_program, X_OK) != 0) {
-        msg_print("%s is missing; the spawn probe needs it", ovh_program);
-        ok = -1;
-    }
     comm_bcast(&ok, sizeof ok);
-    return ok > 0 ? CLI_EXIT_OK : ok == 0 ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+    return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
 static int ovh_main(ovh_run *r, int argc, char **argv)

@@ -38,6 +38,12 @@ void record_context_free(record_context *ctx);
 /* Rank 0: print the summary of a finished run. */
 void record_print_summary(const cli_options *o, const record_context *ctx, const run_report *r);
 
+/* Collective: rank 0 opens (creates) the results file `output` (--output;
+ * NULL: none) into *out before any work, so a run whose record could not
+ * be kept fails at once; every rank learns the verdict. CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE (exit 2) after rank 0 printed why. */
+int record_open_output(const char *output, jsonl_file *out);
+
 /* Rank 0, with --output: append the record to ctx->results (o->output,
  * already open). 0, or -1 with a message printed. */
 int record_write(const cli_options *o, const record_context *ctx, const run_report *r);
