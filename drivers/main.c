@@ -153,7 +153,7 @@ static int main_run(const cli_options *o, jsonl_file *out, int argc, char **argv
     rc = run_kernel(o, &report);
     if (rc == CLI_EXIT_OK) {
         if (comm_rank() == 0) {
-            if (ctx.oversubscribed) msg_print("%s", ctx.oversubscribed_msg);
+            if (ctx.oversubscribed) msg_warn("%s", ctx.oversubscribed_msg);
             record_print_summary(o, &ctx, &report);
             if (o->output != NULL && record_write(o, &ctx, &report) != 0) rc = CLI_EXIT_FAIL;
         }
