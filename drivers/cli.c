@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +37,6 @@ static const char *const cli_option_names[] = {"--kernel",         "--size",
 static int64_t cli_count_limit(const char *name)
 {
     return strcmp(name, "--reps") == 0 || strcmp(name, "--warmup") == 0 ? CLI_MAX_REPS : INT64_MAX;
-}
-
-static int cli_error(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
 }
 
 static int cli_suffix(const char *s, int64_t *mult)
@@ -140,10 +130,10 @@ static int cli_count_in(const char *what, const char *value, int64_t min, int64_
     if (rc == 0 && *out <= max) return 0;
     msg_quote(value, q, sizeof q);
     if (rc == CLI_NUM_BAD)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "%s %s is not a whole number >= %lld (examples: 5, 2k, 4Ki, 1e3)", what, q,
                          (long long)min);
-    return cli_error(err, errlen, "%s %s is too large: the limit is %lld", what, q, (long long)max);
+    return msg_error(err, errlen, "%s %s is too large: the limit is %lld", what, q, (long long)max);
 }
 
 static int cli_parse_schedule(const char *text, cli_options *o, char *err, size_t errlen)
@@ -162,7 +152,7 @@ static int cli_parse_schedule(const char *text, cli_options *o, char *err, size_
         o->schedule_given = 1;
         return 0;
     }
-    return cli_error(err, errlen,
+    return msg_error(err, errlen,
                      "--schedule %s is not one of static, dynamic, guided (optionally "
                      "followed by ,CHUNK)",
                      msg_quote(text, q, sizeof q));
@@ -182,7 +172,7 @@ static int cli_parse_decomp(const char *text, cli_options *o, char *err, size_t 
                                   errlen) != 0)
             return -1;
     } else {
-        return cli_error(err, errlen, "--decomp %s is not 'block' or 'cyclic[,CHUNK]'",
+        return msg_error(err, errlen, "--decomp %s is not 'block' or 'cyclic[,CHUNK]'",
                          msg_quote(text, q, sizeof q));
     }
     o->decomp_given = 1;
@@ -255,12 +245,12 @@ static int cli_unknown_option(const char *name, char *err, size_t errlen)
                                   : NULL;
     msg_quote(name, q, sizeof q);
     if (near != NULL)
-        cli_error(err, errlen, "unknown option %s; did you mean %s? (see --help)", q, near);
+        msg_error(err, errlen, "unknown option %s; did you mean %s? (see --help)", q, near);
     else if (kernel_near != NULL)
-        cli_error(err, errlen, "unknown option %s; did you mean --%s? (see --help)", q,
+        msg_error(err, errlen, "unknown option %s; did you mean --%s? (see --help)", q,
                   kernel_near);
     else
-        cli_error(err, errlen, "unknown option %s (see --help)", q);
+        msg_error(err, errlen, "unknown option %s (see --help)", q);
     return CLI_UNKNOWN;
 }
 
@@ -277,11 +267,11 @@ static int cli_unknown_kernel(const char *name, char *err, size_t errlen)
     near = cli_closest(name, names, n);
     msg_quote(name, q, sizeof q);
     if (near != NULL)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "--kernel: unknown kernel %s; did you mean '%s'? (--list "
                          "shows them all)",
                          q, near);
-    return cli_error(err, errlen, "--kernel: unknown kernel %s (--list shows them all)", q);
+    return msg_error(err, errlen, "--kernel: unknown kernel %s (--list shows them all)", q);
 }
 
 static int cli_apply_size(cli_options *o, char *err, size_t errlen)
@@ -300,19 +290,19 @@ static int cli_apply_size(cli_options *o, char *err, size_t errlen)
     msg_quote(o->size_text, q, sizeof q);
     near = cli_closest(o->size_text, kernel_preset_names, KERNEL_PRESETS);
     if (n == CLI_NUM_BAD && near != NULL)
-        return cli_error(err, errlen, "--size %s is not a size; did you mean '%s'?", q, near);
+        return msg_error(err, errlen, "--size %s is not a size; did you mean '%s'?", q, near);
     if (n == CLI_NUM_BAD)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "--size %s is not small, medium, large or positive whole numbers "
                          "(kernel %s takes %s)",
                          q, k->name, k->size_help);
     if (n == CLI_NUM_TOO_LARGE)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "--size %s is too large: numbers are limited to %lld (kernel %s takes "
                          "%s)",
                          q, (long long)INT64_MAX, k->name, k->size_help);
     if (n > k->size_dims)
-        return cli_error(err, errlen, "--size %s has %d numbers; kernel %s takes %s", q, n, k->name,
+        return msg_error(err, errlen, "--size %s has %d numbers; kernel %s takes %s", q, n, k->name,
                          k->size_help);
     memcpy(o->params.size, v, sizeof v);
     return 0;
@@ -334,7 +324,7 @@ static void cli_defaults(cli_options *o)
 static int cli_path_option(const char *name, const char *value, const char **out, char *err,
                            size_t errlen)
 {
-    if (value[0] == '\0') return cli_error(err, errlen, "%s needs a path", name);
+    if (value[0] == '\0') return msg_error(err, errlen, "%s needs a path", name);
     *out = value;
     return 0;
 }
@@ -345,7 +335,7 @@ static int cli_choice(const char *name, const char *value, const char *a, const 
 {
     char q[MSG_QUOTE_SIZE];
     if (strcmp(value, a) != 0 && strcmp(value, b) != 0)
-        return cli_error(err, errlen, "%s %s is not '%s' or '%s'", name,
+        return msg_error(err, errlen, "%s %s is not '%s' or '%s'", name,
                          msg_quote(value, q, sizeof q), a, b);
     *second = strcmp(value, b) == 0;
     *given = 1;
@@ -371,7 +361,7 @@ static int cli_take_io(cli_options *o, const char *name, const char *value, char
     }
     if (strcmp(name, "--size-per-rank") == 0) {
         if (strlen(value) + 8 >= sizeof o->size_text)
-            return cli_error(err, errlen, "--size-per-rank %s is too long",
+            return msg_error(err, errlen, "--size-per-rank %s is too long",
                              msg_quote(value, q, sizeof q));
         if (cli_count_option(name, value, 1, &o->size_per_rank, err, errlen) != 0) return -1;
         snprintf(o->size_text, sizeof o->size_text, "%s", value);
@@ -398,7 +388,7 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
     }
     if (strcmp(name, "--size") == 0) {
         if (strlen(value) == 0 || strlen(value) >= sizeof o->size_text)
-            return cli_error(err, errlen, "--size %s is empty or too long",
+            return msg_error(err, errlen, "--size %s is empty or too long",
                              msg_quote(value, q, sizeof q));
         strcpy(o->size_text, value);
         o->size_given = 1;
@@ -414,7 +404,7 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
     if (strcmp(name, "--weak-size") == 0)
         return cli_count_option(name, value, 1, &o->weak_workers, err, errlen);
     if (strcmp(name, "--output") == 0) {
-        if (value[0] == '\0') return cli_error(err, errlen, "--output needs a file name");
+        if (value[0] == '\0') return msg_error(err, errlen, "--output needs a file name");
         o->output = value;
         return 0;
     }
@@ -484,33 +474,33 @@ static int cli_finish_io(const cli_options *o, char *err, size_t errlen)
     int roundtrip = (k->output_uses & KERNEL_OUT_ROUNDTRIP) != 0;
     int state = (k->output_uses & KERNEL_OUT_STATE) != 0;
     if (o->image != NULL && !(k->output_uses & KERNEL_OUT_IMAGE))
-        return cli_error(err, errlen, "--image: kernel %s writes no image (kernels that do: %s)",
+        return msg_error(err, errlen, "--image: kernel %s writes no image (kernels that do: %s)",
                          k->name, cli_kernels_with(KERNEL_OUT_IMAGE, names, sizeof names));
     if ((o->ckpt_every > 0 || o->restart != NULL) && !state)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "%s: kernel %s has no state to checkpoint (kernels that do: %s)",
                          o->restart ? "--restart" : "--checkpoint-every", k->name,
                          cli_kernels_with(KERNEL_OUT_STATE, names, sizeof names));
     if (o->ckpt_every > 0 && o->ckpt_dir == NULL)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "--checkpoint-every needs --checkpoint-dir DIR (where the "
                          "checkpoints go)");
     if (o->ckpt_every == 0 && (o->ckpt_dir != NULL || o->ckpt_keep_given || o->async_ckpt))
-        return cli_error(err, errlen, "%s needs --checkpoint-every K",
+        return msg_error(err, errlen, "%s needs --checkpoint-every K",
                          o->ckpt_dir     ? "--checkpoint-dir"
                          : o->async_ckpt ? "--async-checkpoint"
                                          : "--checkpoint-keep");
     if (o->ckpt_every > o->params.iters)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "--checkpoint-every %lld is more than --iters %lld: no checkpoint "
                          "would be written",
                          (long long)o->ckpt_every, (long long)o->params.iters);
     if ((o->size_per_rank > 0 || o->io_dir != NULL) && !roundtrip)
-        return cli_error(err, errlen, "%s applies to kernel %s only",
+        return msg_error(err, errlen, "%s applies to kernel %s only",
                          o->size_per_rank ? "--size-per-rank" : "--io-dir",
                          cli_kernels_with(KERNEL_OUT_ROUNDTRIP, names, sizeof names));
     if ((o->io_mode_given || o->io_layout_given) && !cli_wants_io(o))
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "%s applies to runs that use HDF5 (--image, --checkpoint-every, "
                          "--restart, kernel %s)",
                          o->io_mode_given ? "--io-mode" : "--io-layout",
@@ -522,11 +512,11 @@ int cli_check_driver(const cli_options *o, int threaded, int have_io, char *err,
 {
     if (o->action != CLI_RUN) return 0;
     if (o->async_ckpt && !threaded)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "--async-checkpoint needs threads (one writes while the others "
                          "compute): use scalekit-omp or scalekit-hybrid");
     if (cli_wants_io(o) && !have_io)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "this driver was built without HDF5 (the build found no serial HDF5; "
                          "install libhdf5-dev and rebuild), so %s cannot run here",
                          o->image        ? "--image"
@@ -540,7 +530,7 @@ int cli_apply_ranks(cli_options *o, int nranks, char *err, size_t errlen)
 {
     if (o->action != CLI_RUN || o->size_per_rank == 0) return 0;
     if (o->size_per_rank > INT64_MAX / nranks)
-        return cli_error(err, errlen, "--size-per-rank %s times %d ranks overflows", o->size_text,
+        return msg_error(err, errlen, "--size-per-rank %s times %d ranks overflows", o->size_text,
                          nranks);
     o->params.size[0] = o->size_per_rank * nranks;
     snprintf(o->size_text + strlen(o->size_text), sizeof o->size_text - strlen(o->size_text),
@@ -553,10 +543,10 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
     const kernel *k = o->kern;
     if (o->action != CLI_RUN) return 0;
     if (k == NULL)
-        return cli_error(err, errlen, "missing --kernel NAME (try --list for the kernels)");
+        return msg_error(err, errlen, "missing --kernel NAME (try --list for the kernels)");
     if (o->size_per_rank > 0) {
         if (o->size_given)
-            return cli_error(err, errlen, "give --size or --size-per-rank, not both");
+            return msg_error(err, errlen, "give --size or --size-per-rank, not both");
         o->params.size[0] = o->size_per_rank;
     } else if (cli_apply_size(o, err, errlen) != 0) {
         return -1;
@@ -567,7 +557,7 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
     if (!o->schedule_given) o->schedule.kind = k->uneven ? PAR_DYNAMIC : PAR_STATIC;
     if (!o->decomp_given) o->decomp = k->uneven ? DECOMP_CYCLIC : DECOMP_BLOCK;
     if (o->decomp == DECOMP_CYCLIC && k->dims != 1)
-        return cli_error(err, errlen, "--decomp cyclic needs a 1-D kernel; %s is 2-D (block only)",
+        return msg_error(err, errlen, "--decomp cyclic needs a 1-D kernel; %s is 2-D (block only)",
                          k->name);
     if (cli_finish_io(o, err, errlen) != 0) return -1;
     return o->weak_workers > 0 ? cli_weak_size(o, err, errlen) : 0;
@@ -596,7 +586,7 @@ static int cli_once(cli_seen *seen, const char *name, const char *value, char *e
     char a[MSG_QUOTE_SIZE], b[MSG_QUOTE_SIZE];
     for (int i = 0; i < seen->n; i++)
         if (strcmp(seen->at[i].name, name) == 0)
-            return cli_error(err, errlen, "%s given twice (%s, then %s); give it once", name,
+            return msg_error(err, errlen, "%s given twice (%s, then %s); give it once", name,
                              msg_quote(seen->at[i].value, a, sizeof a),
                              msg_quote(value, b, sizeof b));
     if (seen->n < (int)(sizeof seen->at / sizeof seen->at[0]) &&
@@ -618,15 +608,15 @@ static int cli_arg(int argc, char **argv, int *i, cli_options *o, cli_seen *seen
     const char *value;
     cli_options probe;
     if (arg[0] != '-')
-        return cli_error(err, errlen, "unexpected argument %s (options start with --; see --help)",
+        return msg_error(err, errlen, "unexpected argument %s (options start with --; see --help)",
                          msg_quote(arg, q, sizeof q));
     if (len >= sizeof name)
-        return cli_error(err, errlen, "unknown option %s (see --help)",
+        return msg_error(err, errlen, "unknown option %s (see --help)",
                          msg_quote(arg, q, sizeof q));
     memcpy(name, arg, len);
     name[len] = '\0';
     if (eq == NULL && cli_is_flag(name, o)) return 0;
-    if (cli_is_flag(name, &probe)) return cli_error(err, errlen, "option %s takes no value", name);
+    if (cli_is_flag(name, &probe)) return msg_error(err, errlen, "option %s takes no value", name);
     if (strncmp(name, "--", 2) != 0) return cli_unknown_option(name, err, errlen);
     if (eq != NULL)
         value = eq + 1;
@@ -634,7 +624,7 @@ static int cli_arg(int argc, char **argv, int *i, cli_options *o, cli_seen *seen
         value = *i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0 ? argv[++*i] : NULL;
     if (value == NULL) {
         if (!cli_takes_value(o, name)) return cli_unknown_option(name, err, errlen);
-        return cli_error(err, errlen, "option %s needs a value (see --help)", name);
+        return msg_error(err, errlen, "option %s needs a value (see --help)", name);
     }
     if (cli_take(o, name, value, err, errlen) != 0) return -1;
     return cli_once(seen, name, value, err, errlen);
@@ -747,11 +737,11 @@ int cli_check_threads(const char *value, long cpus, char *err, size_t errlen)
     if (value == NULL) return 0;
     msg_quote(value, q, sizeof q);
     if (value[0] == '\0')
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "OMP_NUM_THREADS is set but empty; unset it or give a whole number of "
                          "threads >= 1, e.g. OMP_NUM_THREADS=4");
     if (strchr(value, ',') != NULL)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "OMP_NUM_THREADS=%s lists threads for nested parallel levels; scalekit "
                          "uses one level: give one whole number, e.g. OMP_NUM_THREADS=4",
                          q);
@@ -760,12 +750,12 @@ int cli_check_threads(const char *value, long cpus, char *err, size_t errlen)
     for (size_t i = 0; i < digits && n <= limit; i++) /* stops before it could overflow */
         n = n * 10 + (value[i] - '0');
     if (digits == 0 || value[digits + strspn(value + digits, " \t")] != '\0' || n == 0)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "OMP_NUM_THREADS=%s is not a whole number of threads >= 1, e.g. "
                          "OMP_NUM_THREADS=4",
                          q);
     if (n > limit)
-        return cli_error(err, errlen,
+        return msg_error(err, errlen,
                          "OMP_NUM_THREADS=%s is too large: the limit is %lld threads (%d per CPU "
                          "online, %ld CPU(s))",
                          q, (long long)limit, CLI_THREADS_PER_CPU, cpus > 0 ? cpus : 1L);

@@ -41,6 +41,13 @@ struct comm_cells {
 #endif
 };
 
+/* Add to this rank's own cells: the reduce primitive, and with one rank
+ * (the serial bodies) every primitive. */
+static void comm_add_local(void *cells, int64_t cell, uint64_t v)
+{
+    ((comm_cells *)cells)->local[cell] += v;
+}
+
 #ifdef SCALEKIT_WITH_MPI
 
 static char comm_library_text[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -249,11 +256,6 @@ static void comm_halo_dim(const comm_halo *h, int d, const comm_faces *b)
     SK_MPI(MPI_Waitall(nreq, req, MPI_STATUSES_IGNORE));
     for (int s = 0; s < 2; s++)
         if (h->neighbor[2 * d + s] >= 0) h->unpack(h->ctx, 2 * d + s, b->recv[s]);
-}
-
-static void comm_add_reduce(void *cells, int64_t cell, uint64_t v)
-{
-    ((comm_cells *)cells)->local[cell] += v;
 }
 
 /* One atomic update at the target, completed before the next. */
@@ -518,11 +520,6 @@ void comm_gather(const void *mine, void *all, size_t n)
 }
 
 /* One rank: every primitive is a plain add to this rank's cells. */
-static void comm_add_local(void *cells, int64_t cell, uint64_t v)
-{
-    ((comm_cells *)cells)->local[cell] += v;
-}
-#define comm_add_reduce comm_add_local
 #define comm_add_rma comm_add_local
 #define comm_add_lock comm_add_local
 
@@ -577,7 +574,7 @@ static void comm_halo_dim(const comm_halo *h, int d, const comm_faces *b)
 /* One entry per primitive; the first is the default. */
 static const comm_sync comm_syncs[] = {
     {"reduce", "ranks add to local cells; one MPI_Reduce to rank 0 after the run", 0, 0,
-     comm_add_reduce},
+     comm_add_local},
     {"rma", "one MPI_Fetch_and_op + flush per update on rank 0's window", 1, 1, comm_add_rma},
     {"lock", "exclusive MPI_Win_lock, get, add, put, unlock per update on rank 0's window", 1, 0,
      comm_add_lock},

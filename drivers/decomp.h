@@ -58,8 +58,8 @@ int decomp_dims(int p, int64_t rows, int64_t cols, int halo, int pdims[2]);
  * (", ..." when out is full, "none" when none fits). O(upto^2). */
 void decomp_dims_text(int64_t rows, int64_t cols, int halo, int upto, char *out, size_t n);
 /* Set up rank `rank` of `nranks` on the grid decomp_dims() chooses. Returns
- * 0, or -1 when no rank grid fits (d is then a nranks x 1 grid that does
- * not: the caller must refuse the run). */
+ * 0, or -1 when no rank grid fits (d is then not set up: the caller must
+ * refuse the run). */
 int decomp_2d_init(decomp_2d *d, int64_t rows, int64_t cols, int halo, int rank, int nranks);
 
 #endif

@@ -6,7 +6,6 @@
  */
 #include "kopt.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,15 +13,6 @@
 #include "msg.h"
 #include "par.h"
 #include "sync.h"
-
-static int kopt_error(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 unsigned kopt_model(void)
 {
@@ -82,7 +72,7 @@ int kopt_take(kopt_set *s, const char *name, const char *value, char *err, size_
 {
     if (strlen(name) >= KOPT_NAME_LEN || kopt_owner(name) == NULL) return 0;
     if (s->n == KOPT_GIVEN_MAX)
-        return kopt_error(err, errlen, "too many kernel options (at most %d)", KOPT_GIVEN_MAX);
+        return msg_error(err, errlen, "too many kernel options (at most %d)", KOPT_GIVEN_MAX);
     strcpy(s->given[s->n].name, name);
     s->given[s->n].value = value;
     s->n++;
@@ -138,15 +128,15 @@ static int kopt_pick(const kernel *k, const kernel_option *o, const char *value,
         if (named < 0) named = i;
     }
     kopt_names(list, names, sizeof names);
-    if (named >= 0)
-        return kopt_error(err, errlen, "--%s %s does not apply to scalekit-%s: %s", o->name, value,
-                          kopt_model_name(model),
-                          list[named].elsewhere ? list[named].elsewhere : "see --list");
+    if (named >= 0 && value != NULL)
+        return msg_error(err, errlen, "--%s %s does not apply to scalekit-%s: %s", o->name, value,
+                         kopt_model_name(model),
+                         list[named].elsewhere ? list[named].elsewhere : "see --list");
     if (value != NULL)
-        return kopt_error(err, errlen, "--%s %s is not one of %s (kernel %s; see --list)", o->name,
-                          msg_quote(value, q, sizeof q), names, k->name);
-    return kopt_error(err, errlen, "kernel %s: no --%s value applies to scalekit-%s (values: %s)",
-                      k->name, o->name, kopt_model_name(model), names);
+        return msg_error(err, errlen, "--%s %s is not one of %s (kernel %s; see --list)", o->name,
+                         msg_quote(value, q, sizeof q), names, k->name);
+    return msg_error(err, errlen, "kernel %s: no --%s value applies to scalekit-%s (values: %s)",
+                     k->name, o->name, kopt_model_name(model), names);
 }
 
 int kopt_resolve(kopt_set *s, const kernel *k, kernel_params *p, char *err, size_t errlen)
@@ -156,15 +146,15 @@ int kopt_resolve(kopt_set *s, const kernel *k, kernel_params *p, char *err, size
     for (int i = 0; i < s->n; i++) {
         int index;
         if (kopt_find(k, s->given[i].name, &index) == NULL)
-            return kopt_error(err, errlen, "--%s is an option of kernel %s, not of %s",
-                              s->given[i].name, kopt_owner(s->given[i].name)->name, k->name);
+            return msg_error(err, errlen, "--%s is an option of kernel %s, not of %s",
+                             s->given[i].name, kopt_owner(s->given[i].name)->name, k->name);
     }
     for (; k->options != NULL && k->options[n].name != NULL; n++) {
         const kernel_option *o = &k->options[n];
         const char *value = NULL;
         if (n == KERNEL_OPTIONS)
-            return kopt_error(err, errlen, "kernel %s declares more than %d options", k->name,
-                              KERNEL_OPTIONS);
+            return msg_error(err, errlen, "kernel %s declares more than %d options", k->name,
+                             KERNEL_OPTIONS);
         for (int i = 0; i < s->n; i++)
             if (strcmp(s->given[i].name, o->name) == 0) value = s->given[i].value;
         if (kopt_pick(k, o, value, &p->opt[n], err, errlen) != 0) return -1;

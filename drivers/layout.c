@@ -194,7 +194,7 @@ static void layout_warning(const layout_load *all, int n, char *msg, size_t len)
     for (int r = 0; r < n; r++)
         if (all[r].usable < all[r].threads) {
             snprintf(msg, len,
-                     "warning: oversubscribed: rank %d runs %d thread(s), but their affinity "
+                     "oversubscribed: rank %d runs %d thread(s), but their affinity "
                      "masks (CPUs %s) let only %d run at a time%s",
                      r, all[r].threads, all[r].cpus, all[r].usable, tail);
             return;
@@ -204,7 +204,7 @@ static void layout_warning(const layout_load *all, int n, char *msg, size_t len)
             const layout_load *l = &all[r];
             int usable = l->online > 0 && l->online < l->node_usable ? l->online : l->node_usable;
             snprintf(msg, len,
-                     "warning: oversubscribed: node %s runs %d rank(s) with %d thread(s) in all, "
+                     "oversubscribed: node %s runs %d rank(s) with %d thread(s) in all, "
                      "but their affinity masks (CPUs %s; %d online) let only %d run at a time%s",
                      l->host, l->node_ranks, l->node_threads, l->node_cpus, l->online, usable,
                      tail);

@@ -55,9 +55,10 @@ int layout_cpus_parallel(const layout_cpuset *sets, int n);
  * node, cannot each have a CPU of their own (their affinity masks hold fewer
  * CPUs than threads, counted by layout_cpus_parallel()), or a node runs more
  * threads than it has CPUs online. Timings then measure time-sharing, not
- * parallelism. When 1, rank 0 gets a warning in msg naming the first such
- * rank or node, its threads and CPUs, and what to change. No spinning: the
- * masks are read once by every thread. */
+ * parallelism. When 1, rank 0 gets a warning in msg (for msg_warn(), which
+ * adds the "warning: " prefix) naming the first such rank or node, its
+ * threads and CPUs, and what to change. No spinning: the masks are read
+ * once by every thread. */
 int layout_oversubscribed(char *msg, size_t n);
 
 /* Collective: sample every thread of every rank while all spin; rank 0 gets

@@ -81,21 +81,6 @@ static int main_check_input(int argc, char **argv, cli_options *o)
     return main_agree(ok, err);
 }
 
-/* Collective: rank 0 opens (creates) the results file before any work, so
- * a run whose record could not be kept fails at once with exit 2. */
-static int main_open_output(const cli_options *o, jsonl_file *out)
-{
-    char err[256], path[MSG_QUOTE_SIZE];
-    int ok = 1;
-    if (o->output == NULL) return CLI_EXIT_OK;
-    if (comm_rank() == 0 && jsonl_open(out, o->output, err, sizeof err) != 0) {
-        msg_print("--output %s: %s", msg_quote(o->output, path, sizeof path), err);
-        ok = 0;
-    }
-    comm_bcast(&ok, sizeof ok);
-    return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-}
-
 /* Collective: rank 0 checks the paths the I/O options name (creating
  * --checkpoint-dir) before any work. */
 static int main_check_io(const cli_options *o)
@@ -168,7 +153,7 @@ static int main_run(const cli_options *o, jsonl_file *out, int argc, char **argv
     rc = run_kernel(o, &report);
     if (rc == CLI_EXIT_OK) {
         if (comm_rank() == 0) {
-            if (ctx.oversubscribed) msg_print("%s", ctx.oversubscribed_msg);
+            if (ctx.oversubscribed) msg_warn("%s", ctx.oversubscribed_msg);
             record_print_summary(o, &ctx, &report);
             if (o->output != NULL && record_write(o, &ctx, &report) != 0) rc = CLI_EXIT_FAIL;
         }
@@ -193,7 +178,7 @@ int main(int argc, char **argv)
     io_init(); /* this thread, and only it, calls HDF5 */
     rc = main_check_input(argc, argv, &o);
     if (rc == CLI_EXIT_OK && o.action != CLI_RUN) return comm_finalize(main_info(&o, prog));
-    if (rc == CLI_EXIT_OK) rc = main_open_output(&o, &out);
+    if (rc == CLI_EXIT_OK) rc = record_open_output(o.output, &out);
     if (rc == CLI_EXIT_OK) rc = main_check_io(&o);
     if (rc == CLI_EXIT_OK) rc = main_run(&o, &out, argc, argv);
     jsonl_close(&out, 1);

@@ -48,6 +48,15 @@ void msg_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+int msg_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 /* Copy len bytes of s to out, control characters replaced by '?'. */
 static size_t msg_copy_clean(char *out, const char *s, size_t len)
 {

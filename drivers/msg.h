@@ -32,6 +32,10 @@ void msg_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "PROGRAM: warning: <text>\n" on stderr and flush. */
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Format <text> into err (errlen bytes), for pure parsers that leave the
+ * printing to their caller; returns -1, their error return. */
+int msg_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Write value in single quotes into buf (n >= MSG_QUOTE_SIZE is always
  * enough): values longer than MSG_VALUE_MAX keep their first and last
  * characters around "...", control characters become '?', so the result is

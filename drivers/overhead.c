@@ -58,7 +58,6 @@ extern char **environ;
 
 enum { OVH_STARTUP = 1, OVH_SYNC = 2, OVH_EXCHANGE = 4, OVH_ALL = 7 };
 enum { OVH_MAX_VARIANTS = 160, OVH_WINDOW = 64 };
-enum { OVH_EXIT_OK = 0, OVH_EXIT_FAIL = 1, OVH_EXIT_USAGE = 2, OVH_EXIT_WRONG = 3 };
 
 static const char ovh_program[] = "/bin/true"; /* what the spawn probe starts */
 
@@ -225,10 +224,23 @@ static int ovh_bench_bits(const char *text)
     return 0;
 }
 
-/* One option with its value; -1 after printing a message. */
+/* 1 if name is an option that takes a value. */
+static int ovh_takes_value(const char *name)
+{
+    static const char *const names[] = {"--bench", "--reps", "--min-ms", "--max-bytes", "--output"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0) return 1;
+    return 0;
+}
+
+/* One option with its value (NULL if none was given); -1 after printing a
+ * message. The name is checked first: an unknown option is unknown even
+ * without a value. */
 static int ovh_take(ovh_options *o, const char *name, const char *value)
 {
     char *end = NULL, q[MSG_QUOTE_SIZE];
+    if (!ovh_takes_value(name))
+        return ovh_usage_error("unknown option %s (see --help)", msg_quote(name, q, sizeof q));
     if (value == NULL) return ovh_usage_error("option %s needs a value (see --help)", name);
     msg_quote(value, q, sizeof q);
     if (strcmp(name, "--bench") == 0) {
@@ -246,11 +258,9 @@ static int ovh_take(ovh_options *o, const char *name, const char *value)
         if (cli_parse_count(value, &o->max_bytes) != 0 || o->max_bytes < 8 ||
             o->max_bytes > (INT64_C(1) << 30))
             return ovh_usage_error("--max-bytes %s is not a size from 8 to 1Gi (e.g. 16Mi)", q);
-    } else if (strcmp(name, "--output") == 0) {
+    } else { /* --output */
         if (value[0] == '\0') return ovh_usage_error("--output needs a file name");
         o->output = value;
-    } else {
-        return ovh_usage_error("unknown option %s (see --help)", msg_quote(name, q, sizeof q));
     }
     return 0;
 }
@@ -430,7 +440,7 @@ static double ovh_value(const ovh_variant *v, double per_op)
 }
 
 /* Calibrate every variant of a group, then sample them in interleaved
- * rounds. OVH_EXIT_OK, or OVH_EXIT_WRONG naming the probe that failed. */
+ * rounds. CLI_EXIT_OK, or CLI_EXIT_VERIFY naming the probe that failed. */
 static int ovh_measure_group(ovh_run *r, int first, int last)
 {
     for (int i = first; i < last; i++)
@@ -438,7 +448,7 @@ static int ovh_measure_group(ovh_run *r, int first, int last)
             if (comm_rank() == 0)
                 msg_print("probe %s %s failed%s", r->v[i].bench, r->v[i].name,
                           r->v[i].bytes ? " (message lost or corrupted)" : "");
-            return OVH_EXIT_WRONG;
+            return CLI_EXIT_VERIFY;
         }
     for (int64_t round = 0; round < r->opt.reps; round++)
         for (int i = first; i < last; i++) {
@@ -448,7 +458,7 @@ static int ovh_measure_group(ovh_run *r, int first, int last)
                 if (comm_rank() == 0)
                     msg_print("probe %s %s failed in round %lld", v->bench, v->name,
                               (long long)round + 1);
-                return OVH_EXIT_WRONG;
+                return CLI_EXIT_VERIFY;
             }
             v->value[round] = ovh_value(v, v->samples[round]);
         }
@@ -456,7 +466,7 @@ static int ovh_measure_group(ovh_run *r, int first, int last)
         harness_stats_of(r->v[i].samples, r->opt.reps, &r->v[i].time);
         harness_stats_of(r->v[i].value, r->opt.reps, &r->v[i].stats);
     }
-    return OVH_EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* "12.3 us" / "4567 MB/s" into buf. */
@@ -573,29 +583,25 @@ static int ovh_applies(const ovh_run *r)
     return 1;
 }
 
-/* Rank 0 opens --output (and checks the spawn probe's program) before any
- * work; every rank learns the verdict. */
+/* Collective: rank 0 opens --output (exit 2 if it cannot) and, for the
+ * startup bench, checks the spawn probe's program (exit 1 if missing)
+ * before any work; every rank learns the verdict. */
 static int ovh_open_output(ovh_run *r)
 {
-    int ok = 1;
-    char err[256], q[MSG_QUOTE_SIZE];
-    if (comm_rank() == 0 && r->opt.output != NULL &&
-        jsonl_open(&r->out, r->opt.output, err, sizeof err) != 0) {
-        msg_print("--output %s: %s", msg_quote(r->opt.output, q, sizeof q), err);
+    int ok = 1, rc = record_open_output(r->opt.output, &r->out);
+    if (rc != CLI_EXIT_OK) return rc;
+    if (comm_rank() == 0 && (r->opt.bench & OVH_STARTUP) && access(ovh_program, X_OK) != 0) {
+        msg_print("%s is missing; the spawn probe needs it", ovh_program);
         ok = 0;
     }
-    if (ok && comm_rank() == 0 && access(ovh_program, X_OK) != 0) {
-        msg_print("%s is missing; the spawn probe needs it", ovh_program);
-        ok = -1;
-    }
     comm_bcast(&ok, sizeof ok);
-    return ok > 0 ? OVH_EXIT_OK : ok == 0 ? OVH_EXIT_USAGE : OVH_EXIT_FAIL;
+    return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
 static int ovh_main(ovh_run *r, int argc, char **argv)
 {
     record_context ctx;
-    int rc = OVH_EXIT_OK, first = 0;
+    int rc = CLI_EXIT_OK, first = 0;
     record_gather(&ctx, "overhead", argc, argv);
     par_set_threads(r->threads);
     ovh_check_placement(r);
@@ -608,17 +614,17 @@ static int ovh_main(ovh_run *r, int argc, char **argv)
         printf("%-9s %-20s %7s %10s %12s   %28s %10s\n", "bench", "variant", "workers", "bytes",
                "median", "q1 .. q3", "inner");
     }
-    for (int i = 1; i <= r->n && rc == OVH_EXIT_OK; i++) {
+    for (int i = 1; i <= r->n && rc == CLI_EXIT_OK; i++) {
         if (i < r->n && r->v[i].group == r->v[first].group) continue;
         rc = ovh_measure_group(r, first, i);
-        for (int k = first; k < i && rc == OVH_EXIT_OK && comm_rank() == 0; k++) {
+        for (int k = first; k < i && rc == CLI_EXIT_OK && comm_rank() == 0; k++) {
             ovh_print_row(&r->v[k]);
-            if (r->opt.output != NULL && ovh_write(r, &r->v[k], &ctx) != 0) rc = OVH_EXIT_FAIL;
+            if (r->opt.output != NULL && ovh_write(r, &r->v[k], &ctx) != 0) rc = CLI_EXIT_FAIL;
         }
         comm_bcast(&rc, sizeof rc);
         first = i;
     }
-    if (comm_rank() == 0 && rc == OVH_EXIT_OK)
+    if (comm_rank() == 0 && rc == CLI_EXIT_OK)
         printf("latency = round trip / 2; bandwidth = bytes x %d / time of a window; "
                "empty-call is the cost of the timing loop itself\n",
                OVH_WINDOW);
@@ -637,8 +643,8 @@ int main(int argc, char **argv)
     int rc;
     msg_set_program("scalekit-overhead");
     comm_init(&argc, &argv, 1);
-    if (ovh_parse(argc, argv, &run.opt) != 0) return comm_finalize(OVH_EXIT_USAGE);
-    if (run.opt.noop) return comm_finalize(OVH_EXIT_OK);
+    if (ovh_parse(argc, argv, &run.opt) != 0) return comm_finalize(CLI_EXIT_USAGE);
+    if (run.opt.noop) return comm_finalize(CLI_EXIT_OK);
     if (run.opt.help || run.opt.version || run.opt.list) {
         if (comm_rank() == 0 && run.opt.help) ovh_help(prog);
         if (comm_rank() == 0 && run.opt.list) ovh_list();
@@ -646,13 +652,13 @@ int main(int argc, char **argv)
             printf("%s %s (record schema %d, git %s, %s, MPI: %s, OpenMP: %s)\n", prog,
                    SCALEKIT_VERSION, SCALEKIT_SCHEMA, SCALEKIT_GIT_COMMIT, SCALEKIT_COMPILER,
                    comm_library(), par_version());
-        return comm_finalize(OVH_EXIT_OK);
+        return comm_finalize(CLI_EXIT_OK);
     }
     run.ranks = comm_size();
     run.threads = run.ranks >= 2 ? run.ranks : 2;
-    if (!ovh_applies(&run)) return comm_finalize(OVH_EXIT_USAGE);
+    if (!ovh_applies(&run)) return comm_finalize(CLI_EXIT_USAGE);
     rc = ovh_open_output(&run);
-    if (rc == OVH_EXIT_OK) rc = ovh_main(&run, argc, argv);
+    if (rc == CLI_EXIT_OK) rc = ovh_main(&run, argc, argv);
     jsonl_close(&run.out, 1);
     return comm_finalize(rc);
 }

@@ -108,7 +108,8 @@ double par_exchange(size_t bytes, int64_t n, int window);
 
 typedef struct par_cells par_cells;
 /* n zeroed cells for primitive s, for teams of up to par_threads()
- * threads. Ends the process if out of memory. Master thread. */
+ * threads; NULL if out of memory (the caller decides: sync.c aborts).
+ * Master thread. */
 par_cells *par_cells_create(const par_sync *s, int64_t n);
 /* Zero the cells (and private copies). Master thread, outside a loop. */
 void par_cells_reset(par_cells *c);

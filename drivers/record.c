@@ -390,6 +390,19 @@ void record_json_provenance(json *j, const record_context *ctx)
     record_provenance(j, ctx);
 }
 
+int record_open_output(const char *output, jsonl_file *out)
+{
+    char err[256], path[MSG_QUOTE_SIZE];
+    int ok = 1;
+    if (output == NULL) return CLI_EXIT_OK;
+    if (comm_rank() == 0 && jsonl_open(out, output, err, sizeof err) != 0) {
+        msg_print("--output %s: %s", msg_quote(output, path, sizeof path), err);
+        ok = 0;
+    }
+    comm_bcast(&ok, sizeof ok);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
 int record_write(const cli_options *o, const record_context *ctx, const run_report *r)
 {
     json j;
@@ -416,8 +429,7 @@ int record_write(const cli_options *o, const record_context *ctx, const run_repo
     if (!json_ok(&j)) {
         msg_print("out of memory building the result record; nothing written");
         rc = -1;
-    } else if ((ctx->results != NULL ? jsonl_write(ctx->results, j.text, err, sizeof err)
-                                     : jsonl_append(o->output, j.text, err, sizeof err)) != 0) {
+    } else if (jsonl_write(ctx->results, j.text, err, sizeof err) != 0) {
         msg_print("--output %s: %s; the record was not written",
                   msg_quote(o->output, path, sizeof path), err);
         rc = -1;

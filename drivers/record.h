@@ -28,7 +28,7 @@ typedef struct record_context {
     const layout_table *layout; /* NULL unless --layout */
     int oversubscribed;         /* see layout_oversubscribed() */
     char oversubscribed_msg[512];
-    jsonl_file *results; /* rank 0: --output, opened before any work; NULL: open by path */
+    jsonl_file *results; /* rank 0: --output, opened before any work; NULL without --output */
 } record_context;
 
 /* Collective: fill ctx (hostnames gathered to rank 0). */
@@ -38,7 +38,14 @@ void record_context_free(record_context *ctx);
 /* Rank 0: print the summary of a finished run. */
 void record_print_summary(const cli_options *o, const record_context *ctx, const run_report *r);
 
-/* Rank 0: append the record to o->output. 0, or -1 with a message printed. */
+/* Collective: rank 0 opens (creates) the results file `output` (--output;
+ * NULL: none) into *out before any work, so a run whose record could not
+ * be kept fails at once; every rank learns the verdict. CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE (exit 2) after rank 0 printed why. */
+int record_open_output(const char *output, jsonl_file *out);
+
+/* Rank 0, with --output: append the record to ctx->results (o->output,
+ * already open). 0, or -1 with a message printed. */
 int record_write(const cli_options *o, const record_context *ctx, const run_report *r);
 
 /* Rank 0: the "provenance" object of a record, for records of other kinds

@@ -15,6 +15,7 @@
 #include "comm.h"
 #include "decomp.h"
 #include "halo.h"
+#include "kopt.h"
 #include "msg.h"
 #include "par.h"
 #include "runio.h"
@@ -150,8 +151,10 @@ static double run_once(void *ctx, double start)
         runio_after_iteration(&c->io, it + 1);
     }
     runio_run_end(&c->io);
-    /* Combining the answer over ranks is part of the computation's cost. */
-    if (c->k->finish == NULL) run_combine(c, &c->local, &c->combined);
+    /* Combining the answer over ranks is part of the computation's cost. A
+     * kernel with shared cells answers through them (summarise()), and
+     * sync_flush is its combine. */
+    if (c->k->finish == NULL && c->sync == NULL) run_combine(c, &c->local, &c->combined);
     if (c->sync != NULL) sync_flush(c->sync);
     return compute;
 }
@@ -358,8 +361,7 @@ static void run_verify(run_ctx *c, run_report *rep)
 
 const char *run_model(void)
 {
-    static const char *const names[2][2] = {{"seq", "omp"}, {"mpi", "hybrid"}};
-    return names[comm_is_mpi()][par_is_threaded()];
+    return kopt_model_name(kopt_model());
 }
 
 int run_kernel(const cli_options *o, run_report *rep)

@@ -144,15 +144,3 @@ void jsonl_close(jsonl_file *f, int discard_if_unused)
     f->created = 0;
     f->path = NULL;
 }
-
-int jsonl_append(const char *path, const char *line, char *err, size_t errlen)
-{
-    jsonl_file f;
-    int rc;
-    if (jsonl_open(&f, path, err, errlen) != 0) return -1;
-    rc = jsonl_write(&f, line, err, errlen);
-    if (close(f.fd) != 0 && rc == 0) rc = jsonl_fail(err, errlen, "cannot close", errno);
-    f.fd = -1;
-    jsonl_close(&f, 0);
-    return rc;
-}

@@ -43,8 +43,4 @@ int jsonl_write(jsonl_file *f, const char *line, char *err, size_t errlen);
  * without a record leaves nothing behind. */
 void jsonl_close(jsonl_file *f, int discard_if_unused);
 
-/* One-shot jsonl_open + jsonl_write + jsonl_close. 0, or -1 with a reason
- * in err. */
-int jsonl_append(const char *path, const char *line, char *err, size_t errlen);
-
 #endif

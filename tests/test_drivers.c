@@ -302,6 +302,24 @@ static void test_kernel_options(void)
           strstr(err, "twice"));
     CHECK(parse("--kernel pi", &o, err, sizeof err) == 0 && o.kopt.chosen[0] == NULL);
     CHECK(refused("--kernel counter --snyc atomic", "did you mean --sync?", NULL));
+    {
+        /* No value given and none applies here: the message says so (and
+         * prints no NULL value). */
+        static const kernel_choice mpi_only[] = {{"a", "", KERNEL_MODEL_MPI, "use scalekit-mpi"},
+                                                 {"b", "", KERNEL_MODEL_MPI, NULL},
+                                                 {NULL, NULL, 0, NULL}};
+        static const kernel_option opts[] = {{"style", "", KERNEL_OPTION_CHOICE, mpi_only},
+                                             {NULL, NULL, KERNEL_OPTION_CHOICE, NULL}};
+        kernel fake;
+        kernel_params p;
+        memset(&fake, 0, sizeof fake);
+        memset(&s, 0, sizeof s);
+        fake.name = "fake";
+        fake.options = opts;
+        CHECK(kopt_resolve(&s, &fake, &p, err, sizeof err) != 0 &&
+              strstr(err, "no --style value applies to scalekit-seq") && strstr(err, "a, b") &&
+              !strstr(err, "(null)"));
+    }
     /* Kernel options never shadow a driver option, and fit params.opt. */
     for (size_t i = 0; kernel_at(i) != NULL; i++) {
         const kernel *k = kernel_at(i);

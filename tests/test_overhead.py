@@ -157,6 +157,8 @@ def main():
         ("--reps twice", ["--reps", "3", "--reps", "4"], 2, "twice"),
         ("--noop=1", ["--noop=1"], None, "no value"),
         ("unknown option", ["--frobnicate", "1"], 2, "--frobnicate"),
+        ("unknown option before another option", ["--frobnicate"], None,
+         "unknown option '--frobnicate'"),
         ("--output in a missing directory", ["--output", "/nonexistent/dir/x.jsonl"], 2,
          "--output"),
     ]
@@ -164,6 +166,9 @@ def main():
         out = s.path("refused.jsonl")
         r = run(args, argv + ["--output", out] if "--output" not in argv else argv, np=np)
         check_refused(s, label, r, hint, None if "--output" in argv else out, np)
+    r = run(args, ["--frobnicate"])
+    check_refused(s, "unknown option as the last argument", r, "unknown option '--frobnicate'",
+                  None, None)
 
     r = run(args, ["--noop"], np=2)
     s.check(r.rc == 0 and not r.out.strip(), "--noop under mpirun exits 0 and prints nothing",
