@@ -652,10 +652,14 @@ static void test_io_owner_thread(void)
 {
     if (!io_available()) return; /* built without HDF5: nothing to guard */
     char path[] = "/tmp/scalekit-test-io-XXXXXX", out[4096] = "";
-    int fd = mkstemp(path), pipefd[2];
-    CHECK(fd >= 0 && pipe(pipefd) == 0);
-    if (fd < 0) return;
-    close(fd);
+    int fd = mkstemp(path), pipefd[2] = {-1, -1};
+    int ready = fd >= 0 && pipe(pipefd) == 0;
+    CHECK(ready);
+    if (fd >= 0) close(fd);
+    if (!ready) {
+        unlink(path);
+        return;
+    }
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) io_owner_child(path, pipefd[1]);
