@@ -470,18 +470,21 @@ static uint64_t textbook_pi_hit(uint64_t i)
     return u * u + v * v < (UINT64_C(1) << 62);
 }
 
-/* Spans of every length 0..200 at offsets 0, near 2^32 and near 2^62: the
- * kernel's hit count equals the textbook loop's (partial lane groups). */
+/* Spans of every length 0..200, and of whole items and a sample either
+ * side, at offsets 0, near 2^32 and near 2^62: the kernel's hit count equals
+ * the textbook loop's (partial lane groups, full rounds of the loop). */
 static void test_pi_lanes(void)
 {
     const kernel *k = kernel_find("pi");
-    static const uint64_t starts[] = {0, 1, 4294967000u, (UINT64_C(1) << 62) - 300};
+    static const uint64_t starts[] = {0, 1, 4294967000u, (UINT64_C(1) << 62) - 9000};
+    static const uint64_t longer[] = {4095, 4096, 4097, 8191, 8192};
     kernel_params p = params_make(k, INT64_C(1) << 62, 0, 0, 1);
-    kernel_domain d = {.extent = {INT64_C(1) << 62, 1}, .nlocal = 200};
+    kernel_domain d = {.extent = {INT64_C(1) << 62, 1}, .nlocal = 8192};
     void *st = k->create(&p, &d);
     int ok = st != NULL;
     for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
-        for (uint64_t n = 0; n <= 200 && ok; n++) {
+        for (uint64_t l = 0; l <= 200 + sizeof longer / sizeof longer[0] && ok; l++) {
+            uint64_t n = l <= 200 ? l : longer[l - 201];
             kernel_span sp = {.global = (int64_t)starts[i], .local = 0, .count = (int64_t)n};
             kernel_result part;
             uint64_t want = 0;
