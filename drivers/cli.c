@@ -13,25 +13,38 @@
 #include <string.h>
 
 #include "msg.h"
+#include "opt.h"
 #include "version.h"
 
 /* Indexed by par_kind. */
 static const char *const cli_schedule_names[] = {"static", "dynamic", "guided"};
 
-/* Every option, for "did you mean" (parsing itself is in cli_take() and
- * cli_is_flag(): add a new option there and here). */
-static const char *const cli_option_names[] = {"--kernel",         "--size",
-                                               "--iters",          "--reps",
-                                               "--warmup",         "--schedule",
-                                               "--decomp",         "--output",
-                                               "--layout",         "--list",
-                                               "--help",           "--version",
-                                               "--image",          "--checkpoint-every",
-                                               "--checkpoint-dir", "--checkpoint-keep",
-                                               "--restart",        "--async-checkpoint",
-                                               "--io-mode",        "--io-layout",
-                                               "--size-per-rank",  "--io-dir",
-                                               "--weak-size"};
+/* The driver options, with whether each takes a value (what they do:
+ * cli_take() and cli_flag()); cli_table_build() adds the kernels' own. */
+static const opt_def cli_defs[] = {{"--kernel", 1},
+                                   {"--size", 1},
+                                   {"--iters", 1},
+                                   {"--reps", 1},
+                                   {"--warmup", 1},
+                                   {"--schedule", 1},
+                                   {"--decomp", 1},
+                                   {"--output", 1},
+                                   {"--layout", 0},
+                                   {"--list", 0},
+                                   {"--help", 0},
+                                   {"-h", 0},
+                                   {"--version", 0},
+                                   {"--image", 1},
+                                   {"--checkpoint-every", 1},
+                                   {"--checkpoint-dir", 1},
+                                   {"--checkpoint-keep", 1},
+                                   {"--restart", 1},
+                                   {"--async-checkpoint", 0},
+                                   {"--io-mode", 1},
+                                   {"--io-layout", 1},
+                                   {"--size-per-rank", 1},
+                                   {"--io-dir", 1},
+                                   {"--weak-size", 1}};
 
 /* Largest value of a count option (others: any int64). */
 static int64_t cli_count_limit(const char *name)
@@ -185,75 +198,6 @@ static int cli_count_option(const char *name, const char *value, int64_t min, in
     return cli_count_in(name, value, min, cli_count_limit(name), out, err, errlen);
 }
 
-/* Optimal-string-alignment distance between a and b: the fewest insertions,
- * deletions, substitutions and swaps of neighbours that turn one into the
- * other; SIZE_MAX for strings too long to be names. */
-static size_t cli_distance(const char *a, const char *b)
-{
-    enum { MAXLEN = 32 };
-    size_t la = strlen(a), lb = strlen(b), d[MAXLEN + 1][MAXLEN + 1];
-    if (la > MAXLEN || lb > MAXLEN) return SIZE_MAX;
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    return d[la][lb];
-}
-
-/* The name in names[0..n) that `typed` most likely misspells: the closest
- * within 1 edit (2 for names of 5+ characters), or the one name that starts
- * with at least 3 typed characters; NULL when none is convincing. */
-static const char *cli_closest(const char *typed, const char *const *names, size_t n)
-{
-    const char *best = NULL, *prefix_of = NULL;
-    size_t best_d = SIZE_MAX, typed_len = strlen(typed);
-    int prefixes = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = cli_distance(typed, names[i]), len = strlen(names[i]);
-        if (d <= (len >= 5 ? 2u : 1u) && d < best_d) {
-            best = names[i];
-            best_d = d;
-        }
-        if (typed_len >= 3 && typed_len < len && strncmp(typed, names[i], typed_len) == 0) {
-            prefix_of = names[i];
-            prefixes++;
-        }
-    }
-    return best != NULL ? best : prefixes == 1 ? prefix_of : NULL;
-}
-
-/* Message for an option nobody knows; returns CLI_UNKNOWN. */
-static int cli_unknown_option(const char *name, char *err, size_t errlen)
-{
-    char q[MSG_QUOTE_SIZE];
-    const char *near =
-        cli_closest(name, cli_option_names, sizeof cli_option_names / sizeof *cli_option_names);
-    const char *kernel_names[KOPT_GIVEN_MAX * 4];
-    size_t nk = kopt_all_names(kernel_names, sizeof kernel_names / sizeof *kernel_names);
-    const char *kernel_near = near == NULL && strncmp(name, "--", 2) == 0
-                                  ? cli_closest(name + 2, kernel_names, nk)
-                                  : NULL;
-    msg_quote(name, q, sizeof q);
-    if (near != NULL)
-        msg_error(err, errlen, "unknown option %s; did you mean %s? (see --help)", q, near);
-    else if (kernel_near != NULL)
-        msg_error(err, errlen, "unknown option %s; did you mean --%s? (see --help)", q,
-                  kernel_near);
-    else
-        msg_error(err, errlen, "unknown option %s (see --help)", q);
-    return CLI_UNKNOWN;
-}
-
 static int cli_unknown_kernel(const char *name, char *err, size_t errlen)
 {
     enum { MAX_KERNELS = 64 };
@@ -264,7 +208,7 @@ static int cli_unknown_kernel(const char *name, char *err, size_t errlen)
         names[n] = kernel_at(n)->name;
         n++;
     }
-    near = cli_closest(name, names, n);
+    near = opt_closest(name, names, n);
     msg_quote(name, q, sizeof q);
     if (near != NULL)
         return msg_error(err, errlen,
@@ -288,7 +232,7 @@ static int cli_apply_size(cli_options *o, char *err, size_t errlen)
         }
     n = cli_parse_size(o->size_text, v, KERNEL_SIZE_DIMS);
     msg_quote(o->size_text, q, sizeof q);
-    near = cli_closest(o->size_text, kernel_preset_names, KERNEL_PRESETS);
+    near = opt_closest(o->size_text, kernel_preset_names, KERNEL_PRESETS);
     if (n == CLI_NUM_BAD && near != NULL)
         return msg_error(err, errlen, "--size %s is not a size; did you mean '%s'?", q, near);
     if (n == CLI_NUM_BAD)
@@ -376,8 +320,8 @@ static int cli_take_io(cli_options *o, const char *name, const char *value, char
     return 1;
 }
 
-/* Options that take a value (never NULL here). Returns 0, -1 with a
- * message, or CLI_UNKNOWN when name is no such option. */
+/* A value option of the table (cli_table_build()) and its value, never NULL.
+ * Returns 0, or -1 with a message. */
 static int cli_take(cli_options *o, const char *name, const char *value, char *err, size_t errlen)
 {
     char q[MSG_QUOTE_SIZE];
@@ -410,14 +354,12 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
     }
     int rc = cli_take_io(o, name, value, err, errlen);
     if (rc != 1) return rc;
-    if (strncmp(name, "--", 2) == 0) { /* a kernel's own option? (kopt.h) */
-        int taken = kopt_take(&o->kopt, name + 2, value, err, errlen);
-        if (taken != 0) return taken > 0 ? 0 : -1;
-    }
-    return cli_unknown_option(name, err, errlen);
+    /* Else a kernel's own option, which some kernel declares (kopt.h). */
+    return kopt_take(&o->kopt, name + 2, value, err, errlen) < 0 ? -1 : 0;
 }
 
-static int cli_is_flag(const char *name, cli_options *o)
+/* A flag of cli_defs. */
+static void cli_flag(cli_options *o, const char *name)
 {
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
         o->action = CLI_HELP;
@@ -429,9 +371,6 @@ static int cli_is_flag(const char *name, cli_options *o)
         o->layout = 1;
     else if (strcmp(name, "--async-checkpoint") == 0)
         o->async_ckpt = 1;
-    else
-        return 0;
-    return 1;
 }
 
 /* --weak-size P: replace the size by the kernel's weak-scaling size for P
@@ -563,80 +502,43 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
     return o->weak_workers > 0 ? cli_weak_size(o, err, errlen) : 0;
 }
 
-/* 1 if name is an option that takes a value (asks cli_take, on a copy). */
-static int cli_takes_value(const cli_options *o, const char *name)
+/* The options of the command line: cli_defs, then every kernel's own
+ * options (kopt.h), which take a value, spelt with their dashes (a name too
+ * long for kopt_take() stays unknown). */
+typedef struct cli_table {
+    opt_def defs[OPT_MAX];
+    char dashed[OPT_MAX][KOPT_NAME_LEN + 2];
+    size_t n;
+} cli_table;
+
+static void cli_table_build(cli_table *t)
 {
-    cli_options probe = *o;
-    char scratch[8];
-    return cli_take(&probe, name, "", scratch, sizeof scratch) != CLI_UNKNOWN;
+    const char *names[OPT_MAX];
+    size_t ncli = sizeof cli_defs / sizeof cli_defs[0];
+    size_t nk = kopt_all_names(names, OPT_MAX - ncli);
+    memcpy(t->defs, cli_defs, sizeof cli_defs);
+    t->n = ncli;
+    for (size_t i = 0; i < nk; i++) {
+        if (strlen(names[i]) >= KOPT_NAME_LEN) continue;
+        snprintf(t->dashed[i], sizeof t->dashed[i], "--%s", names[i]);
+        t->defs[t->n++] = (opt_def){t->dashed[i], 1};
+    }
 }
 
-/* The value options given so far, to refuse one given twice. */
-typedef struct cli_seen {
-    int n;
-    struct {
-        char name[32];
-        const char *value;
-    } at[32];
-} cli_seen;
-
-/* 0 the first time value option `name` is given, else -1 with a message. */
-static int cli_once(cli_seen *seen, const char *name, const char *value, char *err, size_t errlen)
+/* One option for opt_parse(): ctx is the cli_options. */
+static int cli_apply(void *ctx, const char *name, const char *value, char *err, size_t errlen)
 {
-    char a[MSG_QUOTE_SIZE], b[MSG_QUOTE_SIZE];
-    for (int i = 0; i < seen->n; i++)
-        if (strcmp(seen->at[i].name, name) == 0)
-            return msg_error(err, errlen, "%s given twice (%s, then %s); give it once", name,
-                             msg_quote(seen->at[i].value, a, sizeof a),
-                             msg_quote(value, b, sizeof b));
-    if (seen->n < (int)(sizeof seen->at / sizeof seen->at[0]) &&
-        strlen(name) < sizeof seen->at[0].name) {
-        strcpy(seen->at[seen->n].name, name);
-        seen->at[seen->n++].value = value;
-    }
+    if (value != NULL) return cli_take(ctx, name, value, err, errlen);
+    cli_flag(ctx, name);
     return 0;
-}
-
-/* Apply argv[*i], taking its value from argv[*i + 1] unless given as
- * --name=value. 0, or < 0 with a message in err. */
-static int cli_arg(int argc, char **argv, int *i, cli_options *o, cli_seen *seen, char *err,
-                   size_t errlen)
-{
-    char name[64], q[MSG_QUOTE_SIZE];
-    const char *arg = argv[*i], *eq = strchr(arg, '=');
-    size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
-    const char *value;
-    cli_options probe;
-    if (arg[0] != '-')
-        return msg_error(err, errlen, "unexpected argument %s (options start with --; see --help)",
-                         msg_quote(arg, q, sizeof q));
-    if (len >= sizeof name)
-        return msg_error(err, errlen, "unknown option %s (see --help)",
-                         msg_quote(arg, q, sizeof q));
-    memcpy(name, arg, len);
-    name[len] = '\0';
-    if (eq == NULL && cli_is_flag(name, o)) return 0;
-    if (cli_is_flag(name, &probe)) return msg_error(err, errlen, "option %s takes no value", name);
-    if (strncmp(name, "--", 2) != 0) return cli_unknown_option(name, err, errlen);
-    if (eq != NULL)
-        value = eq + 1;
-    else
-        value = *i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0 ? argv[++*i] : NULL;
-    if (value == NULL) {
-        if (!cli_takes_value(o, name)) return cli_unknown_option(name, err, errlen);
-        return msg_error(err, errlen, "option %s needs a value (see --help)", name);
-    }
-    if (cli_take(o, name, value, err, errlen) != 0) return -1;
-    return cli_once(seen, name, value, err, errlen);
 }
 
 int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen)
 {
-    cli_seen seen;
-    seen.n = 0;
+    cli_table t;
     cli_defaults(o);
-    for (int i = 1; i < argc; i++)
-        if (cli_arg(argc, argv, &i, o, &seen, err, errlen) != 0) return -1;
+    cli_table_build(&t);
+    if (opt_parse(argc, argv, t.defs, t.n, cli_apply, o, err, errlen) != 0) return -1;
     return cli_finish(o, err, errlen);
 }
 

@@ -21,8 +21,6 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_VERIFY =
 /* Results of the number parsers below that are not a count: text that is
  * not a number of the accepted form, or one beyond the 64-bit range. */
 enum { CLI_NUM_BAD = -1, CLI_NUM_TOO_LARGE = -2 };
-/* cli_take(): not an option at all (internal, distinct from -1 errors). */
-enum { CLI_UNKNOWN = -3 };
 
 enum {
     CLI_MAX_REPS = 100000,     /* limit of --reps and of --warmup */
