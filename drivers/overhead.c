@@ -50,6 +50,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "msg.h"
+#include "opt.h"
 #include "par.h"
 #include "record.h"
 #include "version.h"
@@ -224,88 +225,66 @@ static int ovh_bench_bits(const char *text)
     return 0;
 }
 
-/* 1 if name is an option that takes a value. */
-static int ovh_takes_value(const char *name)
-{
-    static const char *const names[] = {"--bench", "--reps", "--min-ms", "--max-bytes", "--output"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(name, names[i]) == 0) return 1;
-    return 0;
-}
+/* The options, with whether each takes a value (what they do: ovh_take()
+ * and ovh_flag()). */
+static const opt_def ovh_defs[] = {
+    {"--bench", 1}, {"--reps", 1}, {"--min-ms", 1}, {"--max-bytes", 1}, {"--output", 1},
+    {"--noop", 0},  {"--help", 0}, {"-h", 0},       {"--version", 0},   {"--list", 0}};
 
-/* One option with its value (NULL if none was given); -1 after printing a
- * message. The name is checked first: an unknown option is unknown even
- * without a value. */
-static int ovh_take(ovh_options *o, const char *name, const char *value)
+/* A value option of ovh_defs and its value: 0, or -1 with a message. */
+static int ovh_take(ovh_options *o, const char *name, const char *value, char *err, size_t errlen)
 {
     char *end = NULL, q[MSG_QUOTE_SIZE];
-    if (!ovh_takes_value(name))
-        return ovh_usage_error("unknown option %s (see --help)", msg_quote(name, q, sizeof q));
-    if (value == NULL) return ovh_usage_error("option %s needs a value (see --help)", name);
     msg_quote(value, q, sizeof q);
     if (strcmp(name, "--bench") == 0) {
         o->bench = ovh_bench_bits(value);
         if (o->bench == 0)
-            return ovh_usage_error("--bench %s is not startup, sync, exchange or all", q);
+            return msg_error(err, errlen, "--bench %s is not startup, sync, exchange or all", q);
     } else if (strcmp(name, "--reps") == 0) {
         if (cli_parse_count(value, &o->reps) != 0 || o->reps < 3 || o->reps > 10000)
-            return ovh_usage_error("--reps %s is not a whole number from 3 to 10000", q);
+            return msg_error(err, errlen, "--reps %s is not a whole number from 3 to 10000", q);
     } else if (strcmp(name, "--min-ms") == 0) {
         o->min_s = strtod(value, &end) * 1e-3;
         if (end == value || *end != '\0' || !(o->min_s > 0.0) || o->min_s > 1.0)
-            return ovh_usage_error("--min-ms %s is not a number of ms in (0, 1000]", q);
+            return msg_error(err, errlen, "--min-ms %s is not a number of ms in (0, 1000]", q);
     } else if (strcmp(name, "--max-bytes") == 0) {
         if (cli_parse_count(value, &o->max_bytes) != 0 || o->max_bytes < 8 ||
             o->max_bytes > (INT64_C(1) << 30))
-            return ovh_usage_error("--max-bytes %s is not a size from 8 to 1Gi (e.g. 16Mi)", q);
+            return msg_error(err, errlen, "--max-bytes %s is not a size from 8 to 1Gi (e.g. 16Mi)",
+                             q);
     } else { /* --output */
-        if (value[0] == '\0') return ovh_usage_error("--output needs a file name");
+        if (value[0] == '\0') return msg_error(err, errlen, "--output needs a file name");
         o->output = value;
     }
     return 0;
 }
 
-static int *ovh_flag(ovh_options *o, const char *name)
+/* A flag of ovh_defs. */
+static void ovh_flag(ovh_options *o, const char *name)
 {
-    if (strcmp(name, "--noop") == 0) return &o->noop;
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) return &o->help;
-    if (strcmp(name, "--version") == 0) return &o->version;
-    if (strcmp(name, "--list") == 0) return &o->list;
-    return NULL;
+    if (strcmp(name, "--noop") == 0) o->noop = 1;
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) o->help = 1;
+    if (strcmp(name, "--version") == 0) o->version = 1;
+    if (strcmp(name, "--list") == 0) o->list = 1;
 }
 
-/* Pure apart from the message: every rank reaches the same verdict. */
+/* One option for opt_parse(): ctx is the ovh_options. */
+static int ovh_apply(void *ctx, const char *name, const char *value, char *err, size_t errlen)
+{
+    if (value != NULL) return ovh_take(ctx, name, value, err, errlen);
+    ovh_flag(ctx, name);
+    return 0;
+}
+
+/* Pure apart from the message: every rank reaches the same verdict, rank 0
+ * says why. 0, or -1 for a usage error. */
 static int ovh_parse(int argc, char **argv, ovh_options *o)
 {
-    char seen[16][32];
-    int nseen = 0;
+    char err[512];
     *o = (ovh_options){.bench = OVH_ALL, .reps = 20, .min_s = 1e-3, .max_bytes = 16 << 20};
-    for (int i = 1; i < argc; i++) {
-        char name[32];
-        const char *arg = argv[i], *eq = strchr(arg, '='), *value = NULL;
-        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-        char q[MSG_QUOTE_SIZE];
-        msg_quote(arg, q, sizeof q);
-        if (strncmp(arg, "--", 2) != 0 && strcmp(arg, "-h") != 0)
-            return ovh_usage_error("unexpected argument %s (options start with --)", q);
-        if (len >= sizeof name) return ovh_usage_error("unknown option %s (see --help)", q);
-        memcpy(name, arg, len);
-        name[len] = '\0';
-        for (int s = 0; s < nseen; s++)
-            if (strcmp(seen[s], name) == 0)
-                return ovh_usage_error("%s given twice; give it once", name);
-        if (nseen < 16) strcpy(seen[nseen++], name);
-        if (ovh_flag(o, name) != NULL) {
-            if (eq != NULL) return ovh_usage_error("option %s takes no value", name);
-            *ovh_flag(o, name) = 1;
-            continue;
-        }
-        if (eq != NULL)
-            value = eq + 1;
-        else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
-            value = argv[++i];
-        if (ovh_take(o, name, value) != 0) return -1;
-    }
+    if (opt_parse(argc, argv, ovh_defs, sizeof ovh_defs / sizeof ovh_defs[0], ovh_apply, o, err,
+                  sizeof err) != 0)
+        return ovh_usage_error("%s", err);
     return 0;
 }
 
