@@ -10,9 +10,11 @@ in the one format "scalekit-DRIVER: ..." naming the problem (the option and
 the offending value, clipped so the reason always shows), no
 crash/sanitizer/abort noise, nothing result-like on stdout, no hang, and the
 --output file left alone (not created; a file that exists keeps its contents
-and modification time). --help, --version and --list must exit 0 with the
-expected content. Runs expected to take hours start with a warning that
-gives an estimate; short runs print none. Records appended to a file whose
+and modification time). The option syntax shared with scalekit-overhead is
+pinned by syntax_cases(), which test_overhead.py runs too; a repeated flag
+is accepted. --help, --version and --list must exit 0 with the expected
+content. Runs expected to take hours start with a warning that gives an
+estimate; short runs print none. Records appended to a file whose
 last line lacks a newline start on a line of their own.
 """
 import concurrent.futures
@@ -54,7 +56,6 @@ BAD_CASES = [
      ("--decomp", "cyclic")),
     ("--kernel without value at the end", ["--size", "1000", "--kernel"], ("--kernel",)),
     ("--size without value before --reps", ["--kernel", "pi", "--size", "--reps", "2"], SIZE),
-    ("flag given a value --layout=1", OK + ["--layout=1"], ("--layout", "no value")),
     ("stray positional argument", OK + ["extra"], ("extra",)),
     ("stencil --size 4000000000 (N*N overflow)", ["--kernel", "stencil", "--size", "4000000000"],
      LIMIT),
@@ -63,14 +64,9 @@ BAD_CASES = [
 # (label, argv after "--output FILE", regexes that must all match the message,
 # which is the one stderr line without its "scalekit-DRIVER: " prefix)
 STRICT_CASES = [
-    # An unknown option is unknown wherever it stands, a bare "--" too.
-    ("unknown option as the last argument", OK + ["--frobnicate"],
-     [r"^unknown option '--frobnicate'"]),
+    # An unknown option is unknown wherever it stands (see syntax_cases too).
     ("unknown option before a value", OK + ["--frobnicate", "5"],
      [r"^unknown option '--frobnicate'"]),
-    ("unknown option before another option", ["--frobnicate", "--kernel", "pi"],
-     [r"^unknown option '--frobnicate'"]),
-    ("bare -- as the last argument", OK + ["--"], [r"^unknown option '--'"]),
     ("bare -- before a value", ["--", "x"] + OK, [r"^unknown option '--'"]),
     # Too large says so, naming the value and the limit.
     ("--reps 1e9", ["--kernel", "pi", "--size", "1000", "--reps", "1e9"],
@@ -127,6 +123,41 @@ STRICT_CASES = [
      [r"^--schedule 's+\.\.\.s+' is not one of"]),
     ("long stray argument", OK + ["z" * LONG], [r"^unexpected argument 'z+\.\.\.z+' \(options"]),
 ]
+
+
+def syntax_cases(opt, good, bad, flag):
+    """The command-line syntax every scalekit program shares (drivers/opt.c),
+    pinned with the same cases for the drivers and scalekit-overhead:
+    (label, argv, regexes the one message must match). opt takes a value
+    (good: two valid ones, bad: an invalid one); flag takes none. A repeated
+    value option is refused before its second value is checked; a repeated
+    flag is accepted (checked by the callers: it needs a run)."""
+    a, b = good
+    q = re.escape
+    twice = r"^%s given twice \('%s', then '%s'\); give it once$"
+    unknown = r"^unknown option '--frobnicate' \(see --help\)$"
+    needs = r"^option %s needs a value \(%s VALUE or %s=VALUE; see --help\)$" % (
+        q(opt), q(opt), q(opt))
+    return [
+        ("%s twice" % opt, [opt, a, opt, b], [twice % (q(opt), a, b)]),
+        ("%s twice, the second bad (= form)" % opt, [opt, a, opt + "=" + bad],
+         [twice % (q(opt), a, bad)]),
+        ("%s=1, a value on a flag" % flag, [flag + "=1"],
+         [r"^option %s takes no value; give it as %s alone$" % (q(flag), q(flag))]),
+        ("%s without a value, last" % opt, [opt], [needs]),
+        ("%s without a value, before %s" % (opt, flag), [opt, flag], [needs]),
+        ("unknown option, last, without a value", ["--frobnicate"], [unknown]),
+        ("unknown option=value", ["--frobnicate=1"], [unknown]),
+        ("unknown option before another option", ["--frobnicate", opt, a], [unknown]),
+        ("-%s, one dash" % opt[2:], ["-" + opt[2:], a],
+         [r"^unknown option '-%s'; did you mean %s\? \(see --help\)$" % (q(opt[2:]), q(opt))]),
+        ("%s, misspelt" % opt[:-1], [opt[:-1], a],
+         [r"^unknown option '%s'; did you mean %s\?" % (q(opt[:-1]), q(opt))]),
+        ("bare -- as the last argument", ["--"], [r"^unknown option '--' \(see --help\)$"]),
+        ("stray argument", ["stray"],
+         [r"^unexpected argument 'stray' \(options start with --; see --help\)$"]),
+    ]
+
 
 # Values of OMP_NUM_THREADS a threaded driver must refuse like a bad option.
 BAD_THREADS = [
@@ -443,6 +474,9 @@ def main():
     for n, (label, argv, want) in enumerate(STRICT_CASES):
         out = s.path("strict-%d.jsonl" % n)
         batch.add(label, ["--output", out] + argv, want=want, out=out)
+    for n, (label, argv, want) in enumerate(syntax_cases("--iters", ("2", "3"), "0", "--layout")):
+        out = s.path("syntax-%d.jsonl" % n)
+        batch.add(label, ["--output", out] + OK + argv, want=want, out=out)
     after = [add_repeated_output(batch, s, args)]
     more, cleanup = add_output_paths(batch, s, args)
     after += more
@@ -488,6 +522,9 @@ def main():
         s.check(rec is not None and rec.get("size") == [10000] and rec.get("reps") == 1,
                 "%s --opt=value run writes one record with size [10000], reps 1" % args.driver,
                 err or repr(rec and {k: rec.get(k) for k in ("size", "reps")}))
+    r = sktest.run_driver(args, args.driver, OK + ["--layout", "--layout"], np=args.np, threads=2)
+    s.check(r.rc == 0 and not r.timed_out and "layout (" in r.out,
+            "%s: a repeated flag (--layout --layout) is accepted" % args.driver, r.describe())
     check_newline(s, args)
     check_stdout_output(s, args)
     check_long_runs(s, args)

@@ -26,6 +26,7 @@
 #include "run.h"
 #include "jsonl.h"
 #include "msg.h"
+#include "opt.h"
 #include "layout.h"
 #include "kopt.h"
 #include "par.h"
@@ -216,15 +217,23 @@ static void test_parse_size(void)
     CHECK(cli_parse_size("10x99999999999999999999xq", v, 3) == CLI_NUM_BAD);
 }
 
-static int parse(const char *line, cli_options *o, char *err, size_t n)
+/* "prog " + line split at blanks into argv[0..31] (buf holds the words);
+ * returns argc. */
+static int split_line(const char *line, char *buf, size_t n, char **argv)
 {
-    char buf[512], *argv[32];
     int argc = 0;
-    snprintf(buf, sizeof buf, "prog %s", line);
+    snprintf(buf, n, "prog %s", line);
     for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && argc < 31;
          t = strtok_r(NULL, " ", &save))
         argv[argc++] = t;
     argv[argc] = NULL;
+    return argc;
+}
+
+static int parse(const char *line, cli_options *o, char *err, size_t n)
+{
+    char buf[512], *argv[32];
+    int argc = split_line(line, buf, sizeof buf, argv);
     return cli_parse(argc, argv, o, err, n);
 }
 
@@ -422,6 +431,76 @@ static void test_cli_long_values(void)
     snprintf(line, sizeof line, "--kernel pi %s", big);
     CHECK(parse(line, &o, err, sizeof err) != 0 && strlen(err) < 200 &&
           strstr(err, "' (options start with --"));
+}
+
+/* opt_parse()'s apply for test_opt: logs "name=value;" or "name;" into the
+ * 256-byte ctx and refuses the value "bad". */
+static int opt_log(void *ctx, const char *name, const char *value, char *err, size_t errlen)
+{
+    char *log = ctx;
+    size_t len = strlen(log);
+    if (value != NULL && strcmp(value, "bad") == 0) return msg_error(err, errlen, "%s bad", name);
+    snprintf(log + len, 256 - len, "%s%s%s;", name, value ? "=" : "", value ? value : "");
+    return 0;
+}
+
+/* opt_parse() of line with a small table: its return value; the options it
+ * applied in log[256], the message in err[256]. */
+static int opt_line(const char *line, char *log, char *err)
+{
+    static const opt_def defs[] = {{"--num", 1}, {"--flag", 0}, {"-h", 0}, {"--name", 1}};
+    char buf[512], *argv[32];
+    int argc = split_line(line, buf, sizeof buf, argv);
+    log[0] = err[0] = '\0';
+    return opt_parse(argc, argv, defs, sizeof defs / sizeof defs[0], opt_log, log, err, 256);
+}
+
+/* line is refused with exactly the message want, after applying `applied`. */
+static int opt_refused(const char *line, const char *want, const char *applied)
+{
+    char log[256], err[256];
+    int ok = opt_line(line, log, err) == -1 && strcmp(err, want) == 0 && strcmp(log, applied) == 0;
+    if (!ok) fprintf(stderr, "  for '%s': message '%s', applied '%s'\n", line, err, log);
+    return ok;
+}
+
+/* The option syntax every program shares (opt.h). */
+static void test_opt(void)
+{
+    char log[256], err[256], line[200];
+    CHECK(opt_line("", log, err) == 0 && strcmp(log, "") == 0);
+    /* Both forms; a value may start with one dash, or with two after '='; a
+     * flag may repeat. */
+    CHECK(opt_line("--num 3 --flag --flag -h --name=x", log, err) == 0 &&
+          strcmp(log, "--num=3;--flag;--flag;-h;--name=x;") == 0);
+    CHECK(opt_line("--num -5 --name=--x", log, err) == 0 &&
+          strcmp(log, "--num=-5;--name=--x;") == 0);
+    CHECK(opt_line("--num=", log, err) == 0 && strcmp(log, "--num=;") == 0);
+    /* A value option given twice, refused before its second value is checked. */
+    CHECK(opt_refused("--num 3 --num=4", "--num given twice ('3', then '4'); give it once",
+                      "--num=3;"));
+    CHECK(opt_refused("--num 3 --num bad", "--num given twice ('3', then 'bad'); give it once",
+                      "--num=3;"));
+    /* apply's refusal ends the pass: nothing after it is read. */
+    CHECK(opt_refused("--flag --num bad --name x", "--num bad", "--flag;"));
+    CHECK(opt_refused("--flag=1", "option --flag takes no value; give it as --flag alone", ""));
+    CHECK(opt_refused("--num",
+                      "option --num needs a value (--num VALUE or --num=VALUE; see --help)", ""));
+    CHECK(opt_refused("--num --flag",
+                      "option --num needs a value (--num VALUE or --num=VALUE; see --help)", ""));
+    /* Unknown names, last or not, with or without a value; suggestions name
+     * long options only (never -h for "--"). */
+    CHECK(opt_refused("--frobnicate", "unknown option '--frobnicate' (see --help)", ""));
+    CHECK(opt_refused("--flag --frobnicate=1 --num 3", "unknown option '--frobnicate' (see --help)",
+                      "--flag;"));
+    CHECK(opt_refused("--nmu 3", "unknown option '--nmu'; did you mean --num? (see --help)", ""));
+    CHECK(opt_refused("-name x", "unknown option '-name'; did you mean --name? (see --help)", ""));
+    CHECK(opt_refused("--", "unknown option '--' (see --help)", ""));
+    CHECK(opt_refused("stray", "unexpected argument 'stray' (options start with --; see --help)",
+                      ""));
+    snprintf(line, sizeof line, "--%070d=1", 0);
+    CHECK(opt_line(line, log, err) == -1 && strstr(err, "unknown option '--000") &&
+          strstr(err, "000=1' (see --help)"));
 }
 
 static void test_msg_quote(void)
@@ -689,6 +768,7 @@ int main(void)
     test_sync_serial();
     test_cli_messages();
     test_cli_long_values();
+    test_opt();
     test_msg_quote();
     test_check_threads();
     test_jsonl();
