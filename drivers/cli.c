@@ -599,9 +599,9 @@ void cli_print_help(const char *prog)
         "  --weak-size P      print the size that keeps the work per worker of --size\n"
         "                     constant on P workers (the kernel's weak-scaling rule), exit\n"
         "  --help, --version\n"
-        "\n"
-        "Give each option once. A run the kernel expects to take more than %d minutes\n"
-        "starts with a warning that gives the estimate.\n"
+        "\n" OPT_HELP
+        "A run the kernel expects to take more than %d minutes starts with a warning\n"
+        "that gives the estimate.\n"
         "\n"
         "environment:\n"
         "  OMP_NUM_THREADS    threads per process for scalekit-omp and scalekit-hybrid:\n"

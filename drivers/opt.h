@@ -28,6 +28,12 @@ enum {
     OPT_MAX = 64       /* entries of one table; later ones are ignored */
 };
 
+/* The syntax in a program's --help, ending in a newline. */
+#define OPT_HELP                                                                                   \
+    "An option's value follows it (--name VALUE) or joins it (--name=VALUE, needed\n"              \
+    "for a value that starts with --). Give each option with a value once; a flag\n"               \
+    "may be repeated.\n"
+
 /* One option: its name with the dashes ("--reps", "-h") and whether it
  * takes a value. */
 typedef struct opt_def {

@@ -315,7 +315,7 @@ static void ovh_help(const char *prog)
            "                     to time mpirun itself\n"
            "  --list             list the benchmarks and where they apply\n"
            "  --help, --version\n"
-           "\n"
+           "\n" OPT_HELP "\n"
            "exit status: 0 measured, 1 run-time error, 2 usage error (or a benchmark that does\n"
            "not apply), 3 a probe failed its check (e.g. a corrupted message)\n",
            prog, prog, ovh_program, OVH_WINDOW);
