@@ -4,11 +4,12 @@
  * and this module parses, validates and lists them for every driver, so a
  * kernel with options is still one file and one table line.
  *
- * Protocol: the shared command line (cli.c) hands every option it does not
- * know to kopt_take(), which records it if some kernel declares it; once the
- * kernel is known, kopt_resolve() checks the recorded values against that
- * kernel and the running driver and fills kernel_params.opt. Pure: no MPI,
- * no printing, so every rank reaches the same verdict.
+ * Protocol: the shared command line (cli.c) adds every name some kernel
+ * declares (kopt_all_names) to its option table (opt.h) and hands each such
+ * option to kopt_take(), which records it; once the kernel is known,
+ * kopt_resolve() checks the recorded values against that kernel and the
+ * running driver and fills kernel_params.opt. Pure: no MPI, no printing, so
+ * every rank reaches the same verdict.
  */
 #ifndef SCALEKIT_KOPT_H
 #define SCALEKIT_KOPT_H
