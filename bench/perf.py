@@ -365,9 +365,10 @@ def suite_io(args):
     size = 1 << 20 if args.smoke else args.size
     common = ["--kernel", "iobench", "--size", str(size), "--reps", "1", "--warmup", "0",
               "--io-dir", args.dir]
-    exe = lambda model: os.path.join(args.bindir, "scalekit-" + model)  # noqa: E731
-    mpi_io = lambda np, extra=(): mpi(args, np, [exe("mpi")] + common + list(extra),  # noqa: E731
-                                      bind="none", oversubscribe=True)
+    seq, omp, mpi_exe = (os.path.join(args.bindir, "scalekit-" + m) for m in ("seq", "omp", "mpi"))
+
+    def mpi_io(np, extra=()):
+        return mpi(args, np, [mpi_exe] + common + list(extra), bind="none", oversubscribe=True)
 
     def mib_s(text, rec):
         io = rec.get("io") or {}
@@ -376,8 +377,8 @@ def suite_io(args):
     posix = os.path.join(args.dir, "scalekit-perf-posix-%d.bin" % os.getpid())
     variants = [Variant("posix", posix_io(posix, size), None, "MiB/s", figures=figures)]
     for label, argv, env in (
-            ("seq", [exe("seq")] + common, {}),
-            ("omp x2", [exe("omp")] + common, {"OMP_NUM_THREADS": "2"}),
+            ("seq", [seq] + common, {}),
+            ("omp x2", [omp] + common, {"OMP_NUM_THREADS": "2"}),
             ("mpi x1", mpi_io(1), {}),
             ("mpi x2", mpi_io(2), {}),
             ("mpi x2 ind", mpi_io(2, ["--io-mode", "independent"]), {})):
