@@ -1,9 +1,9 @@
 /*
  * test_drivers.c - unit tests of the model-independent driver pieces:
- * decomposition arithmetic, command-line parsing (with kernel options), the
- * JSON builder, the timing statistics, the serial bodies of the shared-cell
- * primitives and io/'s one-thread rule. Runs in one process with the serial
- * comm/par layers (as seq).
+ * decomposition arithmetic, command-line parsing (opt.c's shared syntax,
+ * cli.c with kernel options), the JSON builder, the timing statistics, the
+ * serial bodies of the shared-cell primitives and io/'s one-thread rule.
+ * Runs in one process with the serial comm/par layers (as seq).
  * Last line: "N passed, N failed".
  */
 #define _GNU_SOURCE
