@@ -504,18 +504,25 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
 
 /* The options of the command line: cli_defs, then every kernel's own
  * options (kopt.h), which take a value, spelt with their dashes (a name too
- * long for kopt_take() stays unknown). */
+ * long for kopt_take() stays unknown). More than OPT_MAX in all is a
+ * programmer's error that cli_parse() reports on every run, never a silently
+ * dropped option. */
 typedef struct cli_table {
     opt_def defs[OPT_MAX];
     char dashed[OPT_MAX][KOPT_NAME_LEN + 2];
     size_t n;
 } cli_table;
 
-static void cli_table_build(cli_table *t)
+static int cli_table_build(cli_table *t, char *err, size_t errlen)
 {
-    const char *names[OPT_MAX];
+    const char *names[OPT_MAX + 1];
     size_t ncli = sizeof cli_defs / sizeof cli_defs[0];
-    size_t nk = kopt_all_names(names, OPT_MAX - ncli);
+    size_t nk = kopt_all_names(names, OPT_MAX + 1 - ncli);
+    if (ncli + nk > OPT_MAX)
+        return msg_error(err, errlen,
+                         "internal error: the drivers and kernels declare more than %d options; "
+                         "raise OPT_MAX in drivers/opt.h",
+                         OPT_MAX);
     memcpy(t->defs, cli_defs, sizeof cli_defs);
     t->n = ncli;
     for (size_t i = 0; i < nk; i++) {
@@ -523,6 +530,7 @@ static void cli_table_build(cli_table *t)
         snprintf(t->dashed[i], sizeof t->dashed[i], "--%s", names[i]);
         t->defs[t->n++] = (opt_def){t->dashed[i], 1};
     }
+    return 0;
 }
 
 /* One option for opt_parse(): ctx is the cli_options. */
@@ -537,7 +545,7 @@ int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen)
 {
     cli_table t;
     cli_defaults(o);
-    cli_table_build(&t);
+    if (cli_table_build(&t, err, errlen) != 0) return -1;
     if (opt_parse(argc, argv, t.defs, t.n, cli_apply, o, err, errlen) != 0) return -1;
     return cli_finish(o, err, errlen);
 }

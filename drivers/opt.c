@@ -149,7 +149,10 @@ int opt_parse(int argc, char **argv, const opt_def *defs, size_t ndefs, opt_appl
     opt_pass p = {.argc = argc, .next = 1, .argv = argv, .defs = defs};
     const char *name = NULL, *value = NULL;
     int rc;
-    p.ndefs = ndefs < OPT_MAX ? ndefs : OPT_MAX;
+    if (ndefs > OPT_MAX)
+        return msg_error(err, errlen, "internal error: %zu options; raise OPT_MAX (%d) in opt.h",
+                         ndefs, OPT_MAX);
+    p.ndefs = ndefs;
     while ((rc = opt_next(&p, &name, &value, err, errlen)) > 0)
         if (apply(ctx, name, value, err, errlen) != 0) return -1;
     return rc;

@@ -25,7 +25,7 @@
 
 enum {
     OPT_NAME_MAX = 64, /* a longer name (dashes included) is unknown */
-    OPT_MAX = 64       /* entries of one table; later ones are ignored */
+    OPT_MAX = 64       /* entries of one table; opt_parse() refuses more */
 };
 
 /* The syntax in a program's --help, ending in a newline. */

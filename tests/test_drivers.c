@@ -464,6 +464,19 @@ static int opt_refused(const char *line, const char *want, const char *applied)
     return ok;
 }
 
+/* A table longer than OPT_MAX is refused on every call, even one with no
+ * arguments, never cut short (which would make its last options unknown). */
+static void test_opt_too_many(void)
+{
+    opt_def defs[OPT_MAX + 1];
+    char log[256] = "", err[256] = "", *argv[] = {"prog", NULL};
+    for (int i = 0; i <= OPT_MAX; i++)
+        defs[i] = (opt_def){"--num", 1};
+    CHECK(opt_parse(1, argv, defs, OPT_MAX + 1, opt_log, log, err, sizeof err) == -1 &&
+          strstr(err, "raise OPT_MAX") != NULL);
+    CHECK(opt_parse(1, argv, defs, OPT_MAX, opt_log, log, err, sizeof err) == 0);
+}
+
 /* The option syntax every program shares (opt.h). */
 static void test_opt(void)
 {
@@ -501,6 +514,7 @@ static void test_opt(void)
     snprintf(line, sizeof line, "--%070d=1", 0);
     CHECK(opt_line(line, log, err) == -1 && strstr(err, "unknown option '--000") &&
           strstr(err, "000=1' (see --help)"));
+    test_opt_too_many();
 }
 
 static void test_msg_quote(void)
