@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hook.h"
 #include "kernel.h"
 #include "msg.h"
 
@@ -344,12 +345,12 @@ static void comm_cells_close(comm_cells *c)
 static char *comm_probe_buf[2];
 static size_t comm_probe_cap[2];
 
-/* Test hook (README, Tests): SCALEKIT_TEST_CORRUPT_RESULT=1 (or =mpi) damages
- * the last message received, so the tests see the exchange check fail. */
+/* Test hook (hook.h: HOOK_CORRUPT_ALL or _MPI): damage the last message
+ * received, so the tests see the exchange check fail. */
 static void comm_test_corrupt(char *buf, size_t bytes)
 {
-    const char *hook = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
-    if (hook != NULL && (strcmp(hook, "1") == 0 || strcmp(hook, "mpi") == 0)) buf[bytes / 2] ^= 1;
+    hook_corrupt mode = hook_corrupt_mode();
+    if (mode == HOOK_CORRUPT_ALL || mode == HOOK_CORRUPT_MPI) buf[bytes / 2] ^= 1;
 }
 
 /* The send buffer holds a known pattern, the receive buffer zeros. */
