@@ -156,14 +156,17 @@ int comm_ranks_on_node(void)
     return n;
 }
 
-int comm_node_gather(const void *mine, void *all, size_t n)
+/* One split serves the node's size, this rank's place in it and the gather. */
+int comm_node_gather(const void *mine, size_t n, void **all, int *ranks)
 {
     MPI_Comm node;
     int me = 0;
     SK_CHECK(n <= (size_t)0x7fffffff, "comm_node_gather: message too large");
     SK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
     SK_MPI(MPI_Comm_rank(node, &me));
-    SK_MPI(MPI_Gather(mine, (int)n, MPI_BYTE, all, (int)n, MPI_BYTE, 0, node));
+    SK_MPI(MPI_Comm_size(node, ranks));
+    *all = me == 0 ? SK_MALLOC((size_t)*ranks * n) : NULL;
+    SK_MPI(MPI_Gather(mine, (int)n, MPI_BYTE, *all, (int)n, MPI_BYTE, 0, node));
     SK_MPI(MPI_Comm_free(&node));
     return me;
 }
@@ -476,9 +479,11 @@ int comm_ranks_on_node(void)
 {
     return 1;
 }
-int comm_node_gather(const void *mine, void *all, size_t n)
+int comm_node_gather(const void *mine, size_t n, void **all, int *ranks)
 {
-    if (n > 0) memmove(all, mine, n);
+    *ranks = 1;
+    *all = SK_MALLOC(n);
+    if (n > 0) memcpy(*all, mine, n);
     return 0;
 }
 void comm_sum_u64(uint64_t *v, int n)

@@ -164,11 +164,12 @@ static int layout_ok(const layout_load *l)
 /* The node leader matches all threads of its node to CPUs. */
 static void layout_node(layout_load *me, const layout_masks *m)
 {
-    int ranks = comm_ranks_on_node();
     size_t bytes = (size_t)m->slots * sizeof *m->set;
-    layout_cpuset *all = SK_MALLOC((size_t)ranks * bytes), *packed, cpus;
-    int n = 0;
-    me->leader = comm_node_gather(m->set, all, bytes) == 0;
+    layout_cpuset *all, *packed, cpus;
+    void *gathered;
+    int ranks, n = 0;
+    me->leader = comm_node_gather(m->set, bytes, &gathered, &ranks) == 0;
+    all = gathered;
     if (me->leader) {
         packed = SK_MALLOC((size_t)ranks * bytes);
         memset(&cpus, 0, sizeof cpus);
