@@ -53,11 +53,18 @@ static int64_t counter_bin(uint64_t i, int log2_bins)
 
 static int counter_check(const kernel_params *p, char *err, size_t errlen)
 {
-    if (p->size[0] > COUNTER_MAX_UPDATES || p->iters > COUNTER_MAX_UPDATES / p->size[0]) {
+    if (p->size[0] > COUNTER_MAX_UPDATES) {
         snprintf(err, errlen,
-                 "counter: N=%" PRId64 " updates x %" PRId64
-                 " iters is too large; keep N * iters <= 2^56",
-                 p->size[0], p->iters);
+                 "counter: --size N=%" PRId64 " is too large: the limit is N <= "
+                 "72057594037927936 (2^56 updates)",
+                 p->size[0]);
+        return -1;
+    }
+    if (p->iters > COUNTER_MAX_UPDATES / p->size[0]) {
+        snprintf(err, errlen,
+                 "counter: --iters %" PRId64 " is too large: the limit is %" PRId64
+                 " for this size (N*iters updates must stay <= 2^56)",
+                 p->iters, COUNTER_MAX_UPDATES / p->size[0]);
         return -1;
     }
     return 0;
