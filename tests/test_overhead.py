@@ -21,7 +21,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sktest  # noqa: E402
-import test_cli  # noqa: E402  (message_lines: the driver's own stderr lines)
 
 SHORT = ["--reps", "3", "--min-ms", "0.2"]
 STARTUP = {"empty-call", "pthread-create-join", "omp-parallel-region", "fork-wait",
@@ -85,12 +84,9 @@ def check_records(s, label, out, want):
 
 
 def check_refused(s, label, r, hint, out, np):
-    lines = test_cli.message_lines("mpi" if np else "seq", r.err)
-    s.check(r.rc == 2 and not r.timed_out, "%s exits 2" % label, r.describe())
-    s.check(len(lines) == 1 and lines[0].startswith("scalekit-overhead") and hint in lines[0],
-            "%s: one line naming %s" % (label, hint), r.describe())
-    if out is not None:
-        s.check(not os.path.exists(out), "%s: no results file" % label, out)
+    """A usage error naming hint; out (if given) not written."""
+    sktest.check_usage_error(s, r, label, "mpi" if np else "seq", program="scalekit-overhead",
+                             hints=(hint,), out=out)
 
 
 def check_measured(s, args, out):
