@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """perf.py - scalekit's performance benchmarks, variants in interleaved rounds.
 
-    bench/perf.py SUITE [options]        (SUITE: kernels | bandwidth | floor | all)
+    bench/perf.py SUITE [options]        (SUITE: kernels | bandwidth | floor | io | all)
 
 kernels    pi and mandelbrot (small presets) on one core: this build, optional
            other builds (--variant LABEL=BINDIR, e.g. a portable x86-64-v3
@@ -17,10 +17,26 @@ bandwidth  triad (N doubles x 3, 24 B/element; single passes, the best of 10
 floor      one timed repetition of primes at size 2 on 2 ranks (the least a
            repetition costs: the kernel's work is one number) next to one
            8-byte MPI_Allreduce (--allreduce CMD)
+io         iobench's write and read MiB/s (its record's io object; write =
+           bytes / first open .. last close, flush included, as IOR's) for
+           --size bytes (default 1Gi) in --dir (default .): seq (serial HDF5),
+           omp x2 (still one HDF5 writer: HDF5 is not thread-safe here, the
+           threads only check the data), mpi x1, mpi x2 (collective MPI-IO,
+           one shared file) and mpi x2 ind (independent transfers), next to
+           posix: one write(2) stream of the same bytes + fsync, then, the
+           file's cached pages dropped as iobench drops them, one read stream
+           back, measured in this process: the ceiling for that directory.
+           Target: the collective write at 2 ranks >= 0.80 of POSIX's.
+all        kernels, bandwidth and floor. Not io: at 1Gi it moves 12 GiB of
+           disk traffic per round, and it measures the file system of --dir,
+           which the user should choose (./scalekit bench-io runs it).
 
 Every round runs every variant once, in the same order (A B C A B C ...), so
-a burst of noise on a shared machine hits all variants alike. Each variant's
-row shows the median over rounds with the IQR and min..max; each comparison
+a burst of noise on a shared machine hits all variants alike; io rotates the
+order each round (A B C, B C A, ...), as each run inherits the disk state the
+one before left (write-back, device caches) and no variant should always
+follow the same one. Each variant's row (one per figure: io has write and
+read) shows the median over rounds with the IQR and min..max; each comparison
 is the median of the per-round ratios (variants of one round ran back to
 back) with their min..max, and the target it is measured against. Compare
 ratios within one run, never figures from different runs or machines.
@@ -32,10 +48,12 @@ compared with scalekit's best repetition), PRK ("Avg time (s): T" per
 iteration on an n x n grid with (n-2)^2 interior points: n = N+2 is passed),
 OSU ("8  LATENCY_us") or this repository's notes' reference programs.
 
-Standard library only. Exit status 0 unless a run fails (targets missed are
-reported, not failures: benchmarks are not tests).
+Standard library only. Exit status 0 unless a run fails or its record does
+not verify (targets missed are reported, not failures: benchmarks are not
+tests); 2 for usage errors.
 """
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -44,6 +62,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "analysis"))
@@ -53,12 +72,23 @@ ENV_OMP = {"OMP_PROC_BIND": "close", "OMP_PLACES": "cores"}
 
 
 class Variant:
-    """A command run once per round; value(stdout, record) gives its figure."""
+    """What runs once per round: a command (argv), whose figure value(stdout,
+    record) reads, or a Python callable (argv; value None) that returns its
+    figure, measured in this process. With figures (their names) one run
+    gives a tuple of figures, one table row each ("LABEL FIGURE")."""
 
-    def __init__(self, label, argv, value, unit, env=None, record=False):
+    def __init__(self, label, argv, value, unit, env=None, record=False, figures=None,
+                 timeout=600):
         self.label, self.argv, self.value, self.unit = label, argv, value, unit
-        self.env, self.record = env or {}, record
-        self.values = []
+        self.env, self.record, self.figures, self.timeout = env or {}, record, figures, timeout
+        self.values = []  # per round: the figure, or the tuple of figures
+
+    def rows(self):
+        """(figure index, row label, values over rounds) of each figure."""
+        if self.figures is None:
+            return [(0, self.label, self.values)]
+        return [(i, "%s %s" % (self.label, f), [x[i] for x in self.values])
+                for i, f in enumerate(self.figures)]
 
 
 def run(argv, env, timeout=600):
@@ -67,7 +97,10 @@ def run(argv, env, timeout=600):
     if os.geteuid() == 0:  # Open MPI refuses root unless told
         full.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
         full.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-    p = subprocess.run(argv, capture_output=True, text=True, env=full, timeout=timeout)
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, env=full, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        sys.exit("perf.py: no result after %d s, stopped: %s" % (timeout, " ".join(argv)))
     if p.returncode != 0:
         sys.exit("perf.py: failed (exit %d): %s\n%s%s" % (p.returncode, " ".join(argv),
                                                           p.stdout[-2000:], p.stderr[-2000:]))
@@ -75,20 +108,22 @@ def run(argv, env, timeout=600):
 
 
 def measure(v, tmp):
+    if callable(v.argv):
+        return v.argv()
     argv, rec = list(v.argv), None
     if v.record:
         out = os.path.join(tmp, "rec.jsonl")
         if os.path.exists(out):
             os.remove(out)
         argv += ["--output", out]
-    text = run(argv, v.env)
+    text = run(argv, v.env, v.timeout)
     if v.record:
         with open(out, encoding="utf-8") as f:
             rec = json.loads(f.read().splitlines()[-1])
         if not rec.get("verified"):
             sys.exit("perf.py: %s did not verify" % v.label)
     x = v.value(text, rec)
-    if x is None:
+    if x is None or (isinstance(x, tuple) and None in x):
         sys.exit("perf.py: cannot read a figure from the output of %s:\n%s"
                  % (" ".join(argv), text[-2000:]))
     return x
@@ -113,26 +148,31 @@ def spread(values):
     return med, (q3 - q1) / med, min(values), max(values)
 
 
-def interleave(title, variants, comparisons, rounds):
-    """Run rounds x variants, print the rows and the comparisons."""
-    print("\n== %s: %d interleaved rounds of %d variants" % (title, rounds, len(variants)))
+def interleave(title, variants, comparisons, rounds, rotate=False):
+    """Run rounds x variants (rotate: each round starts one variant later),
+    print the rows, figure by figure, and the comparisons of rows."""
+    print("\n== %s: %d interleaved rounds of %d variants%s"
+          % (title, rounds, len(variants), ", order rotating" if rotate else ""))
     with tempfile.TemporaryDirectory(prefix="scalekit-perf-") as tmp:
         for r in range(rounds):
-            for v in variants:
+            k = r % len(variants) if rotate else 0
+            for v in variants[k:] + variants[:k]:
                 v.values.append(measure(v, tmp))
             print("   round %d/%d done" % (r + 1, rounds), file=sys.stderr, flush=True)
-    width = max(len(v.label) for v in variants)
+    rows = sorted(((i, label, values, v.unit) for v in variants
+                   for i, label, values in v.rows()), key=lambda row: row[0])
+    width = max(len(label) for _, label, _, _ in rows)
     print("%-*s  %11s  %6s  %11s  %11s  unit" % (width, "variant", "median", "IQR", "min",
                                                  "max"))
-    for v in variants:
-        med, iqr, lo, hi = spread(v.values)
-        print("%-*s  %11.4g  %5.1f%%  %11.4g  %11.4g  %s" % (width, v.label, med, 100 * iqr,
-                                                            lo, hi, v.unit))
-    by = {v.label: v for v in variants}
+    for _, label, values, unit in rows:
+        med, iqr, lo, hi = spread(values)
+        print("%-*s  %11.4g  %5.1f%%  %11.4g  %11.4g  %s" % (width, label, med, 100 * iqr,
+                                                            lo, hi, unit))
+    by = {label: values for _, label, values, _ in rows}
     for a, b, what, target, higher in comparisons:
         if a not in by or b not in by:
             continue
-        ratios = [x / y for x, y in zip(by[a].values, by[b].values)]
+        ratios = [x / y for x, y in zip(by[a], by[b])]
         med = statistics.median(ratios)
         line = "  %s: %.3f (rounds %.3f..%.3f)" % (what, med, min(ratios), max(ratios))
         if target is not None:
@@ -146,8 +186,9 @@ def fill(template, **kw):
     return [a.format(**kw) for a in shlex.split(template)]
 
 
-def mpi(args, np, argv, bind="core"):
-    return [args.mpiexec, "-np", str(np), "--bind-to", bind] + argv
+def mpi(args, np, argv, bind="core", oversubscribe=False):
+    return ([args.mpiexec, "-np", str(np), "--bind-to", bind]
+            + (["--oversubscribe"] if oversubscribe else []) + argv)
 
 
 def baseline_bindir(rev):
@@ -273,11 +314,94 @@ def suite_floor(args):
                  "one repetition / one 8-byte allreduce (medians)", 1.3, False)], args.rounds)
 
 
+def parse_bytes(text):
+    """A byte count as the drivers' --size spells one: 1048576, 64Mi, 1Gi, 2G."""
+    units = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
+             "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40}
+    num = text.rstrip("kKMGTi")
+    if not num.isdigit() or int(num) < 1 or text[len(num):] not in units:
+        raise argparse.ArgumentTypeError("%r is not a byte count >= 1 (examples: 1048576, "
+                                         "64Mi, 1Gi)" % text)
+    return int(num) * units[text[len(num):]]
+
+
+def posix_io(path, size):
+    """The POSIX ceiling of a directory, as a callable Variant: each call
+    writes size bytes to path in one write(2) stream + fsync, drops the file's
+    cached pages as iobench does, reads it back in one stream, removes it, and
+    returns (write MiB/s, read MiB/s)."""
+    chunk = bytearray(os.urandom(1 << 20)) * max(1, min(size, 64 << 20) >> 20)
+    view, back = memoryview(chunk), bytearray(len(chunk))
+
+    def once():
+        try:
+            t0 = time.perf_counter()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            left = size
+            while left > 0:
+                left -= os.write(fd, view[:min(left, len(chunk))])
+            os.fsync(fd)
+            os.close(fd)
+            write = size / (time.perf_counter() - t0) / 1048576
+            fd = os.open(path, os.O_RDONLY)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+            t0 = time.perf_counter()
+            fd = os.open(path, os.O_RDONLY)
+            while os.readv(fd, [back]) > 0:
+                pass
+            os.close(fd)
+            read = size / (time.perf_counter() - t0) / 1048576
+        except OSError as e:  # the process ends: its descriptors close with it
+            sys.exit("perf.py: posix: %s: %s" % (path, e.strerror or e))
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        return write, read
+    return once
+
+
+def suite_io(args):
+    size = 1 << 20 if args.smoke else args.size
+    common = ["--kernel", "iobench", "--size", str(size), "--reps", "1", "--warmup", "0",
+              "--io-dir", args.dir]
+    seq, omp, mpi_exe = (os.path.join(args.bindir, "scalekit-" + m) for m in ("seq", "omp", "mpi"))
+
+    def mpi_io(np, extra=()):
+        return mpi(args, np, [mpi_exe] + common + list(extra), bind="none", oversubscribe=True)
+
+    def mib_s(text, rec):
+        io = rec.get("io") or {}
+        return io.get("write_mib_s"), io.get("read_mib_s")
+    figures = ("write", "read")
+    posix = os.path.join(args.dir, "scalekit-perf-posix-%d.bin" % os.getpid())
+    variants = [Variant("posix", posix_io(posix, size), None, "MiB/s", figures=figures)]
+    for label, argv, env in (
+            ("seq", [seq] + common, {}),
+            ("omp x2", [omp] + common, {"OMP_NUM_THREADS": "2"}),
+            ("mpi x1", mpi_io(1), {}),
+            ("mpi x2", mpi_io(2), {}),
+            ("mpi x2 ind", mpi_io(2, ["--io-mode", "independent"]), {})):
+        variants.append(Variant(label, argv, mib_s, "MiB/s", env, record=True,
+                                figures=figures, timeout=1800))
+    comparisons = [("mpi x2 write", "posix write",
+                    "collective HDF5 write at 2 ranks / POSIX write+fsync", 0.8, True)]
+    for v in variants[1:]:
+        for f in figures:
+            if (v.label, f) != ("mpi x2", "write"):  # the target's line above
+                comparisons.append(("%s %s" % (v.label, f), "posix %s" % f,
+                                    "%s %s / posix %s" % (v.label, f, f), None, True))
+    interleave("io (%d bytes per run to %s)" % (size, args.dir), variants, comparisons,
+               args.rounds, rotate=True)
+    print("read figures: page cache dropped before every read (posix_fadvise DONTNEED); on "
+          "a VM the host may still cache the disk")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.split("\n")[2:]))
-    p.add_argument("suite", choices=("kernels", "bandwidth", "floor", "all"))
+    p.add_argument("suite", choices=("kernels", "bandwidth", "floor", "io", "all"))
     p.add_argument("--bindir", default=os.path.join(ROOT, "build", "release"),
                    help="this build's drivers (default: build/release)")
     p.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
@@ -293,6 +417,9 @@ def main():
     p.add_argument("--prk-mpi", help="bandwidth: PRK MPI stencil command ({iters} {n})")
     p.add_argument("--allreduce", help="floor: 8-byte allreduce latency command ({iters})")
     p.add_argument("--triad-n", type=int, default=12000000, help="triad elements (default 12M)")
+    p.add_argument("--size", type=parse_bytes, default="1Gi",
+                   help="io: bytes per run (default 1Gi; a multiple of 32Ki, as iobench needs)")
+    p.add_argument("--dir", default=".", help="io: directory written to (default .)")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: check the script works")
     args = p.parse_args()
     if args.rounds < 1:
@@ -300,9 +427,12 @@ def main():
     if not os.path.exists(os.path.join(args.bindir, "scalekit-seq")):
         p.error("no scalekit-seq in %s: build first (./scalekit build) or pass --bindir"
                 % args.bindir)
-    suites = {"kernels": suite_kernels, "bandwidth": suite_bandwidth, "floor": suite_floor}
+    if args.suite == "io" and not (os.path.isdir(args.dir) and os.access(args.dir, os.W_OK)):
+        p.error("--dir %s is not a writable directory" % args.dir)
+    suites = {"kernels": suite_kernels, "bandwidth": suite_bandwidth, "floor": suite_floor,
+              "io": suite_io}
     for name, suite in suites.items():
-        if args.suite in (name, "all"):
+        if args.suite == name or (args.suite == "all" and name != "io"):  # see "all" above
             suite(args)
     return 0
 

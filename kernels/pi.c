@@ -310,7 +310,8 @@ static double pi_work_units(const kernel_params *p, const kernel_result *r)
     return (double)p->size[0] * (double)p->iters;
 }
 
-/* ~2.4e-9 s per sample measured (preset times below); 4e-9 to be safe. */
+/* ~0.6e-9 s per sample in a native AVX-512 build, ~2.5-3.3e-9 in a generic
+ * (SSE2) one (preset times below); 4e-9 to be safe. */
 static double pi_est_seconds(const kernel_params *p)
 {
     return 4e-9 * (double)p->size[0] * (double)p->iters;
@@ -323,9 +324,9 @@ const kernel kernel_pi = {
     .iters_help = "passes over all samples per run",
     .size_dims = 1,
     /* Measured single-thread times (Xeon Cascade Lake VM, gcc 12 -O3
-     * -march=native, ~1000 Msamples/s): 2e8 0.2 s, 2e9 2.0 s, 2e10 20 s,
-     * the ~0.2/2/20 s steps of every kernel's presets; a generic (SSE2)
-     * build runs at the scalar loop's ~300-400 Msamples/s (2.5-3x that). */
+     * -march=native, ~1700 Msamples/s): 2e8 0.12 s, 2e9 1.2 s, 2e10 12 s,
+     * near the ~0.2/2/20 s steps of every kernel's presets; a generic (SSE2)
+     * build runs at the scalar loop's ~300-400 Msamples/s (4-6x that). */
     .presets = {{200000000}, {2000000000}, {20000000000}},
     .default_iters = 1,
     .dims = 1,
