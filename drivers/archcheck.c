@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "build_info.h"
+#include "msg.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && defined(SK_NEED_ANY)
 
@@ -122,11 +122,10 @@ static void archcheck_scan(char *needed, char *missing, size_t n)
 
 __attribute__((constructor)) static void archcheck_run(void)
 {
-    char needed[512], missing[512], host[256] = "unknown host";
+    char needed[512], missing[512], host[256];
     archcheck_scan(needed, missing, sizeof needed);
     if (missing[0] == '\0') return;
-    gethostname(host, sizeof host - 1);
-    host[sizeof host - 1] = '\0';
+    msg_hostname(host, sizeof host);
     fprintf(stderr,
             "scalekit: this binary was built for %s (%s) and cannot run on host %s: its CPU lacks "
             "%s. Rebuild on this machine (./scalekit build, or cmake --preset release), or "

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hook.h"
 #include "kernel.h"
 #include "msg.h"
 
@@ -155,14 +156,17 @@ int comm_ranks_on_node(void)
     return n;
 }
 
-int comm_node_gather(const void *mine, void *all, size_t n)
+/* One split serves the node's size, this rank's place in it and the gather. */
+int comm_node_gather(const void *mine, size_t n, void **all, int *ranks)
 {
     MPI_Comm node;
     int me = 0;
     SK_CHECK(n <= (size_t)0x7fffffff, "comm_node_gather: message too large");
     SK_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
     SK_MPI(MPI_Comm_rank(node, &me));
-    SK_MPI(MPI_Gather(mine, (int)n, MPI_BYTE, all, (int)n, MPI_BYTE, 0, node));
+    SK_MPI(MPI_Comm_size(node, ranks));
+    *all = me == 0 ? SK_MALLOC((size_t)*ranks * n) : NULL;
+    SK_MPI(MPI_Gather(mine, (int)n, MPI_BYTE, *all, (int)n, MPI_BYTE, 0, node));
     SK_MPI(MPI_Comm_free(&node));
     return me;
 }
@@ -344,12 +348,12 @@ static void comm_cells_close(comm_cells *c)
 static char *comm_probe_buf[2];
 static size_t comm_probe_cap[2];
 
-/* Test hook (README, Tests): SCALEKIT_TEST_CORRUPT_RESULT=1 (or =mpi) damages
- * the last message received, so the tests see the exchange check fail. */
+/* Test hook (hook.h: HOOK_CORRUPT_ALL or _MPI): damage the last message
+ * received, so the tests see the exchange check fail. */
 static void comm_test_corrupt(char *buf, size_t bytes)
 {
-    const char *hook = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
-    if (hook != NULL && (strcmp(hook, "1") == 0 || strcmp(hook, "mpi") == 0)) buf[bytes / 2] ^= 1;
+    hook_corrupt mode = hook_corrupt_mode();
+    if (mode == HOOK_CORRUPT_ALL || mode == HOOK_CORRUPT_MPI) buf[bytes / 2] ^= 1;
 }
 
 /* The send buffer holds a known pattern, the receive buffer zeros. */
@@ -475,9 +479,11 @@ int comm_ranks_on_node(void)
 {
     return 1;
 }
-int comm_node_gather(const void *mine, void *all, size_t n)
+int comm_node_gather(const void *mine, size_t n, void **all, int *ranks)
 {
-    if (n > 0) memmove(all, mine, n);
+    *ranks = 1;
+    *all = SK_MALLOC(n);
+    if (n > 0) memcpy(*all, mine, n);
     return 0;
 }
 void comm_sum_u64(uint64_t *v, int n)

@@ -34,11 +34,12 @@ const char *comm_thread_level(void);
 
 /* Collective: how many ranks share this rank's node (shared memory). */
 int comm_ranks_on_node(void);
-/* Collective: the ranks of this rank's node each send n bytes; the node's
- * first rank (node rank 0, its "leader") receives comm_ranks_on_node() * n
- * bytes in node-rank order into `all` (ignored on the other ranks). Returns
- * this rank's node rank. */
-int comm_node_gather(const void *mine, void *all, size_t n);
+/* Collective: the ranks of this rank's node each send n bytes to the node's
+ * first rank (node rank 0, its "leader"), which receives them in node-rank
+ * order in a new buffer of *ranks * n bytes, returned in *all (the caller
+ * frees it; NULL on the other ranks). Sets *ranks to the node's rank count
+ * (comm_ranks_on_node()) on every rank and returns this rank's node rank. */
+int comm_node_gather(const void *mine, size_t n, void **all, int *ranks);
 
 /* Collective barrier. */
 void comm_barrier(void);

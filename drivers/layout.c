@@ -18,6 +18,7 @@
 
 #include "comm.h"
 #include "harness.h"
+#include "msg.h"
 #include "par.h"
 
 /* ---- CPU sets ------------------------------------------------------------ */
@@ -163,11 +164,12 @@ static int layout_ok(const layout_load *l)
 /* The node leader matches all threads of its node to CPUs. */
 static void layout_node(layout_load *me, const layout_masks *m)
 {
-    int ranks = comm_ranks_on_node();
     size_t bytes = (size_t)m->slots * sizeof *m->set;
-    layout_cpuset *all = SK_MALLOC((size_t)ranks * bytes), *packed, cpus;
-    int n = 0;
-    me->leader = comm_node_gather(m->set, all, bytes) == 0;
+    layout_cpuset *all, *packed, cpus;
+    void *gathered;
+    int ranks, n = 0;
+    me->leader = comm_node_gather(m->set, bytes, &gathered, &ranks) == 0;
+    all = gathered;
     if (me->leader) {
         packed = SK_MALLOC((size_t)ranks * bytes);
         memset(&cpus, 0, sizeof cpus);
@@ -232,7 +234,7 @@ int layout_oversubscribed(char *msg, size_t n)
     me.threads = m.threads;
     me.usable = layout_cpus_parallel(m.set, m.threads);
     layout_cpuset_text(&cpus, me.cpus, sizeof me.cpus);
-    if (gethostname(me.host, sizeof me.host - 1) != 0) snprintf(me.host, sizeof me.host, "?");
+    msg_hostname(me.host, sizeof me.host);
     layout_node(&me, &m);
     free(m.set);
     if (comm_rank() == 0) all = SK_MALLOC((size_t)comm_size() * sizeof *all);
@@ -305,8 +307,7 @@ void layout_sample(layout_table *t, int oversubscribed)
     c.mine = SK_MALLOC((size_t)c.max * sizeof *c.mine);
     for (int i = 0; i < c.max; i++)
         c.mine[i].rank = -1; /* slots of threads this rank does not have */
-    if (gethostname(c.host, sizeof c.host) != 0) snprintf(c.host, sizeof c.host, "unknown");
-    c.host[sizeof c.host - 1] = '\0';
+    msg_hostname(c.host, sizeof c.host);
     par_team(layout_thread, &c);
     t->n = c.max * comm_size();
     t->entry = comm_rank() == 0 ? SK_MALLOC((size_t)t->n * sizeof *t->entry) : NULL;

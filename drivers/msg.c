@@ -3,11 +3,13 @@
  * formatted completely in memory and written with one fputs on stderr, with
  * the program prefix, so each line arrives whole.
  */
+#define _POSIX_C_SOURCE 200809L /* gethostname */
 #include "msg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *msg_name = "scalekit";
 
@@ -84,5 +86,15 @@ const char *msg_quote(const char *value, char *buf, size_t n)
     tmp[at++] = '\'';
     tmp[at] = '\0';
     if (n > 0) snprintf(buf, n, "%s", tmp);
+    return buf;
+}
+
+const char *msg_hostname(char *buf, size_t n)
+{
+    char name[256]; /* POSIX hosts: at most HOST_NAME_MAX (255) bytes */
+    int got = gethostname(name, sizeof name);
+    name[sizeof name - 1] = '\0';
+    if (got != 0 || name[0] == '\0') snprintf(name, sizeof name, "unknown");
+    if (n > 0) snprintf(buf, n, "%s", name);
     return buf;
 }

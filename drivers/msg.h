@@ -7,6 +7,8 @@
  * Values echoed back to the user go through msg_quote(), which clips them in
  * the middle, so the reason that follows a value is always printed.
  *
+ * It also names the host (msg_hostname), for messages and records alike.
+ *
  * Not collective and rank-agnostic: callers decide which rank prints. No MPI
  * or OpenMP here, so the communication layer (comm_abort, comm_fail) prints
  * through it too.
@@ -41,5 +43,10 @@ int msg_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((for
  * characters around "...", control characters become '?', so the result is
  * one short line. NULL prints as ''. Returns buf. Pure. */
 const char *msg_quote(const char *value, char *buf, size_t n);
+
+/* Write this machine's host name into buf (n bytes), clipped to fit and
+ * always NUL-terminated; "unknown" when the system cannot tell. Returns buf.
+ * Built without -march, like the ISA check that calls it before main(). */
+const char *msg_hostname(char *buf, size_t n);
 
 #endif

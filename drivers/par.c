@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "hook.h"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -402,12 +404,12 @@ static void par_exchange_receiver(par_link *ln, size_t bytes, int64_t n, int win
     }
 }
 
-/* Test hook (README, Tests): SCALEKIT_TEST_CORRUPT_RESULT=1 (or =threads)
- * damages the last message, so the tests see the exchange check fail. */
+/* Test hook (hook.h: HOOK_CORRUPT_ALL or _THREADS): damage the last
+ * message, so the tests see the exchange check fail. */
 static int par_test_corrupt(void)
 {
-    const char *hook = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
-    return hook != NULL && (strcmp(hook, "1") == 0 || strcmp(hook, "threads") == 0);
+    hook_corrupt mode = hook_corrupt_mode();
+    return mode == HOOK_CORRUPT_ALL || mode == HOOK_CORRUPT_THREADS;
 }
 
 /* Byte i of every message: a pattern the receiver checks at the end. */

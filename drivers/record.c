@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "build_info.h"
 #include "comm.h"
@@ -45,8 +44,8 @@ void record_gather(record_context *ctx, const char *model, int argc, char **argv
     ctx->argv = argv;
     gmtime_r(&now, &utc);
     strftime(ctx->timestamp, sizeof ctx->timestamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    memset(host, 0, sizeof host);
-    if (gethostname(host, sizeof host - 1) != 0) snprintf(host, sizeof host, "unknown");
+    memset(host, 0, sizeof host); /* all of it is gathered */
+    msg_hostname(host, sizeof host);
     if (comm_rank() == 0) ctx->hosts = SK_MALLOC((size_t)ctx->ranks * sizeof *ctx->hosts);
     comm_gather(host, ctx->hosts, sizeof host);
     if (comm_rank() == 0) ctx->nodes = record_count_nodes(ctx->hosts, ctx->ranks);

@@ -15,6 +15,7 @@
 #include "comm.h"
 #include "decomp.h"
 #include "halo.h"
+#include "hook.h"
 #include "kopt.h"
 #include "msg.h"
 #include "par.h"
@@ -307,19 +308,18 @@ static void run_sample(const run_ctx *c, kernel_sampled *s)
     s->min = ~range[1];
 }
 
-/* Rank 0, test hook (see README): SCALEKIT_TEST_CORRUPT_RESULT=1 perturbs
- * the combined result, wrong for every kernel and size; =row perturbs one
- * sampled element, its output's sum and the total alike (a wrong element
- * summed consistently), for kernels verified by sampling. */
+/* Rank 0, test hook (hook.h: HOOK_CORRUPT_ALL, HOOK_CORRUPT_ROW): perturb
+ * the combined result, wrong for every kernel and size, or one sampled
+ * element, its output's sum and the total alike (a wrong element summed
+ * consistently). */
 static void run_corrupt(kernel_result *r, kernel_sampled *s)
 {
-    const char *how = getenv("SCALEKIT_TEST_CORRUPT_RESULT");
-    if (how == NULL) return;
-    if (strcmp(how, "row") == 0 && s != NULL && s->n > 0) {
+    hook_corrupt mode = hook_corrupt_mode();
+    if (mode == HOOK_CORRUPT_ROW && s != NULL && s->n > 0) {
         s->value[0] += 1;
         s->sum += 1;
         r->count[0] += 1;
-    } else if (strcmp(how, "1") == 0 || strcmp(how, "row") == 0) {
+    } else if (mode == HOOK_CORRUPT_ALL || mode == HOOK_CORRUPT_ROW) {
         r->count[0] = 2 * r->count[0] + 1;
         r->sum[0] += 1.0;
         r->max[0] += 1.0;

@@ -53,11 +53,18 @@ static int64_t counter_bin(uint64_t i, int log2_bins)
 
 static int counter_check(const kernel_params *p, char *err, size_t errlen)
 {
-    if (p->size[0] > COUNTER_MAX_UPDATES || p->iters > COUNTER_MAX_UPDATES / p->size[0]) {
+    if (p->size[0] > COUNTER_MAX_UPDATES) {
         snprintf(err, errlen,
-                 "counter: N=%" PRId64 " updates x %" PRId64
-                 " iters is too large; keep N * iters <= 2^56",
-                 p->size[0], p->iters);
+                 "counter: --size N=%" PRId64 " is too large: the limit is N <= "
+                 "72057594037927936 (2^56 updates)",
+                 p->size[0]);
+        return -1;
+    }
+    if (p->iters > COUNTER_MAX_UPDATES / p->size[0]) {
+        snprintf(err, errlen,
+                 "counter: --iters %" PRId64 " is too large: the limit is %" PRId64
+                 " for this size (N*iters updates must stay <= 2^56)",
+                 p->iters, COUNTER_MAX_UPDATES / p->size[0]);
         return -1;
     }
     return 0;
@@ -106,10 +113,15 @@ static void counter_work(void *state, const kernel_span *s, kernel_result *part)
         sh->add(sh->ctx, counter_bin(i, c->log2_bins), 1);
 }
 
-/* What bin b must hold after one iteration over N updates. */
-static uint64_t counter_expected_bin(int64_t n, int log2_bins, int64_t b, const int64_t *tail_of)
+/* What bin b must hold after one iteration over N updates. The partial
+ * last block [last, N), rem = N - last < B updates, lies in one block, so
+ * update last + j hits bin(last) XOR j: bin b is hit once iff
+ * (b XOR bin(last)) < rem, and no table of the tail's bins is needed. */
+static uint64_t counter_expected_bin(int64_t n, int log2_bins, int64_t b)
 {
-    return (uint64_t)(n >> log2_bins) + (uint64_t)(tail_of[b] != 0);
+    int64_t rem = n & ((INT64_C(1) << log2_bins) - 1), last = n - rem;
+    int64_t first_bin = counter_bin((uint64_t)last, log2_bins);
+    return (uint64_t)(n >> log2_bins) + (uint64_t)((b ^ first_bin) < rem);
 }
 
 /* count[0] updates counted, count[1] bins holding a wrong count, count[2]
@@ -119,22 +131,15 @@ static void counter_summarise(const kernel_params *p, const uint64_t *cells, int
 {
     int log2_bins = counter_log2_bins(p);
     int64_t n = p->size[0], bins = INT64_C(1) << log2_bins;
-    int64_t rem = n & (bins - 1), last = n - rem;
     uint64_t total = 0, want = (uint64_t)n * (uint64_t)p->iters;
-    int64_t *tail_of = calloc((size_t)bins, sizeof *tail_of);
-    if (tail_of == NULL || ncells != bins) {
-        free(tail_of);
+    if (ncells != bins) {
         r->count[1] = (uint64_t)bins; /* cannot check: report every bin wrong */
         return;
     }
-    for (int64_t i = last; i < n; i++) /* the partial last block hits each bin at most once */
-        tail_of[counter_bin((uint64_t)i, log2_bins)] = 1;
     for (int64_t b = 0; b < bins; b++) {
         total += cells[b];
-        r->count[1] +=
-            cells[b] != counter_expected_bin(n, log2_bins, b, tail_of) * (uint64_t)p->iters;
+        r->count[1] += cells[b] != counter_expected_bin(n, log2_bins, b) * (uint64_t)p->iters;
     }
-    free(tail_of);
     r->count[0] = total;
     r->count[2] = total < want ? want - total : 0;
 }

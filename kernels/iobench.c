@@ -51,7 +51,9 @@ static int iobench_check(const kernel_params *p, char *err, size_t errlen)
         return -1;
     }
     if (p->size[0] > IOBENCH_MAX_BYTES) {
-        snprintf(err, errlen, "iobench: BYTES=%" PRId64 " is too large; use BYTES <= 1Pi (2^50)",
+        snprintf(err, errlen,
+                 "iobench: --size BYTES=%" PRId64 " is too large: the limit is BYTES <= "
+                 "1125899906842624 (2^50, 1024Ti)",
                  p->size[0]);
         return -1;
     }

@@ -75,12 +75,27 @@ static int64_t latency_now_ns(void)
 
 static int latency_check(const kernel_params *p, char *err, size_t errlen)
 {
-    if (p->size[0] > LATENCY_MAX_TASKS || p->size[1] > LATENCY_MAX_WAIT_US ||
-        p->size[2] > LATENCY_MAX_ROUNDS || p->size[0] * p->size[2] > LATENCY_MAX_VERIFY) {
+    static const struct {
+        const char *name, *why;
+        int64_t max;
+    } limits[3] = {
+        {"T", "10^6 tasks", LATENCY_MAX_TASKS},
+        {"L", "microseconds: a minute", LATENCY_MAX_WAIT_US},
+        {"C", "10^8 hash rounds", LATENCY_MAX_ROUNDS},
+    };
+    for (int i = 0; i < 3; i++)
+        if (p->size[i] > limits[i].max) {
+            snprintf(err, errlen,
+                     "latency: --size %s=%" PRId64 " is too large: the limit is %s <= %" PRId64
+                     " (%s)",
+                     limits[i].name, p->size[i], limits[i].name, limits[i].max, limits[i].why);
+            return -1;
+        }
+    if (p->size[0] * p->size[2] > LATENCY_MAX_VERIFY) {
         snprintf(err, errlen,
-                 "latency: T=%" PRId64 " tasks x L=%" PRId64 " us x C=%" PRId64
-                 " rounds is too large; keep T <= 1e6, L <= 6e7 us (a minute), C <= 1e8 and "
-                 "T*C <= 2e10",
+                 "latency: --size %" PRId64 "x%" PRId64 "x%" PRId64
+                 " is too large: the limit is T*C <= 20000000000 (2*10^10 hash rounds, which "
+                 "verification recomputes); reduce T or C",
                  p->size[0], p->size[1], p->size[2]);
         return -1;
     }

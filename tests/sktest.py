@@ -15,6 +15,9 @@ import this module after putting its directory first on sys.path. It provides:
     the processes below a pid;
   - read_jsonl()/one_record(): the records of a --output file; is_int()/
     is_num(): JSON type checks; crash_markers(): the CRASH_MARKERS in a text;
+  - check_usage_error(): the usage-error contract (exit 2, one message line,
+    no noise, no result, the --output file left alone), with
+    message_lines() and snapshot();
   - the names MODELS, MPI_MODELS, KERNELS and the default TIMEOUT.
 
 Every child runs with a timeout (TIMEOUT seconds by default); a timeout is
@@ -23,6 +26,7 @@ reported as a failure, never a hang.
 import argparse
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -357,3 +361,84 @@ def is_num(v):
 def crash_markers(text):
     """The crash/sanitizer/abort markers found in text."""
     return [m for m in CRASH_MARKERS if m in text]
+
+
+# What a refused run must not print on stdout.
+RESULT_LIKE = re.compile(r"verif|result|\btime\b|\brate\b|seconds|^\s*[{\[]",
+                         re.IGNORECASE | re.MULTILINE)
+MAX_LINE = 300  # no message line is longer: values are clipped
+
+# The OpenMP runtime's own complaint about a bad OMP_NUM_THREADS, printed by
+# every rank at start-up (in pieces, so ranks' copies may interleave).
+LIBGOMP_NOISE = ("libgomp: ", "Invalid value for environment variable OMP_NUM_THREADS")
+
+
+def message_lines(model, err):
+    """The program's own stderr lines: without blank lines, without the
+    OpenMP runtime's complaint about OMP_NUM_THREADS and, for MPI models,
+    without mpirun's dashed notice boxes about non-zero exits."""
+    lines, in_box = [], False
+    for line in err.splitlines():
+        if model in MPI_MODELS and line.startswith("-----"):
+            in_box = not in_box
+            continue
+        rest = line
+        for noise in LIBGOMP_NOISE:
+            rest = rest.replace(noise, "")
+        if in_box or not rest.strip():
+            continue
+        lines.append(line)
+    return lines
+
+
+def snapshot(path):
+    """(contents, mtime_ns, size) of the file at path, None if there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    with open(path, "rb") as f:
+        return (f.read(), st.st_mtime_ns, st.st_size)
+
+
+def check_usage_error(s, r, what, model, program=None, hints=(), want=(), out=None,
+                      before=None):
+    """Check that run r (a Result) was refused as a usage error: it finished
+    within its timeout with exit status 2 (mpirun's, for the MPI models)
+    and exactly one stderr line starting "PROGRAM: " (scalekit-MODEL by
+    default), at most MAX_LINE characters, with no crash, sanitizer or abort
+    noise and nothing result-like on stdout. hints: one must be in the
+    message (any case); want: regexes that must all match the message
+    without its prefix. out: the --output path, which must not exist or,
+    with before (its snapshot() taken before the run), be unchanged.
+    what labels the checks. Returns r."""
+    detail = r.describe()
+    if not s.check(not r.timed_out, "%s: finishes within the timeout" % what, detail):
+        return r
+    s.check(r.rc == 2, "%s: exit status 2%s" % (what, " (mpirun's)" if model in MPI_MODELS
+                                                 else ""), detail)
+    lines = message_lines(model, r.err)
+    prefix = "%s: " % (program or "scalekit-%s" % model)
+    s.check(len(lines) == 1 and lines[0].startswith(prefix),
+            "%s: exactly one stderr line, starting %r" % (what, prefix), detail)
+    text = lines[0][len(prefix):] if len(lines) == 1 and lines[0].startswith(prefix) else ""
+    if hints:
+        s.check(any(h.lower() in text.lower() for h in hints),
+                "%s: message mentions one of %s" % (what, ", ".join(hints)), detail)
+    for pattern in want:
+        s.check(re.search(pattern, text), "%s: message matches %r" % (what, pattern), detail)
+    s.check(all(len(line) <= MAX_LINE for line in lines),
+            "%s: message lines at most %d characters" % (what, MAX_LINE), detail)
+    bad = crash_markers(r.err + r.out)
+    s.check(not bad, "%s: no crash, sanitizer or abort noise" % what,
+            "found %s\n%s" % (bad, detail))
+    s.check(not RESULT_LIKE.search(r.out), "%s: nothing result-like on stdout" % what, detail)
+    if out is None:
+        pass
+    elif before is None:
+        s.check(not os.path.exists(out), "%s: --output file not created" % what,
+                "%s exists" % out)
+    else:
+        s.check(snapshot(out) == before, "%s: existing --output file untouched" % what,
+                "%s changed" % out)
+    return r

@@ -170,35 +170,9 @@ BAD_THREADS = [
     ("9" * LONG, r"OMP_NUM_THREADS='9+\.\.\.9+' is too large"),
 ]
 
-RESULT_LIKE = re.compile(r"verif|result|\btime\b|\brate\b|seconds|^\s*[{\[]",
-                         re.IGNORECASE | re.MULTILINE)
 HELP_OPTIONS = ("--kernel", "--size", "--iters", "--reps", "--warmup", "--schedule", "--decomp",
                 "--output", "--layout", "--list", "--help", "--version")
 LONG_RUN = re.compile(r"warning: .* may take about")
-MAX_LINE = 300  # no message line is longer: values are clipped
-
-
-# The OpenMP runtime's own complaint about a bad OMP_NUM_THREADS, printed by
-# every rank at start-up (in pieces, so ranks' copies may interleave).
-LIBGOMP_NOISE = ("libgomp: ", "Invalid value for environment variable OMP_NUM_THREADS")
-
-
-def message_lines(model, err):
-    """The driver's own stderr lines: without blank lines, without the OpenMP
-    runtime's complaint about OMP_NUM_THREADS and, for MPI drivers, without
-    mpirun's dashed notice boxes about non-zero exits."""
-    lines, in_box = [], False
-    for line in err.splitlines():
-        if model in sktest.MPI_MODELS and line.startswith("-----"):
-            in_box = not in_box
-            continue
-        rest = line
-        for noise in LIBGOMP_NOISE:
-            rest = rest.replace(noise, "")
-        if in_box or not rest.strip():
-            continue
-        lines.append(line)
-    return lines
 
 
 class Batch:
@@ -225,55 +199,16 @@ class Batch:
         self.jobs = []
 
 
-def snapshot(path):
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    with open(path, "rb") as f:
-        return (f.read(), st.st_mtime_ns, st.st_size)
-
-
 def check_bad(s, args, label, argv, hints=(), out=None, before=None, want=(), env=None,
               prompt_abort=True, result=None):
-    """argv must be refused as a usage error; out must be left alone.
-    hints: one must be in the message; want: regexes that must all match
-    the message without its "scalekit-DRIVER: " prefix. result: the run, if
-    already made (Batch). Returns the run."""
+    """argv must be refused as a usage error (sktest.check_usage_error); out
+    must be left alone. result: the run, if already made (Batch). Returns
+    the run."""
     model = args.driver
     r = result or sktest.run_driver(args, model, argv, np=args.np, threads=2, env_extra=env,
                                     prompt_abort=prompt_abort)
-    what = "%s: %s" % (model, label)
-    detail = r.describe()
-    if not s.check(not r.timed_out, "%s: finishes within the timeout" % what, detail):
-        return r
-    s.check(r.rc == 2, "%s: exit status 2%s" % (what, " (mpirun's)" if model in
-                                                  sktest.MPI_MODELS else ""), detail)
-    lines = message_lines(model, r.err)
-    prefix = "scalekit-%s: " % model
-    s.check(len(lines) == 1 and lines[0].startswith(prefix),
-            "%s: exactly one stderr line, starting %r" % (what, prefix), detail)
-    text = lines[0][len(prefix):] if len(lines) == 1 and lines[0].startswith(prefix) else ""
-    if hints:
-        s.check(any(h.lower() in text.lower() for h in hints),
-                "%s: message mentions one of %s" % (what, ", ".join(hints)), detail)
-    for pattern in want:
-        s.check(re.search(pattern, text), "%s: message matches %r" % (what, pattern), detail)
-    s.check(all(len(line) <= MAX_LINE for line in lines),
-            "%s: message lines at most %d characters" % (what, MAX_LINE), detail)
-    bad = sktest.crash_markers(r.err + r.out)
-    s.check(not bad, "%s: no crash, sanitizer or abort noise" % what,
-            "found %s\n%s" % (bad, detail))
-    s.check(not RESULT_LIKE.search(r.out), "%s: nothing result-like on stdout" % what, detail)
-    if out is None:
-        pass
-    elif before is None:
-        s.check(not os.path.exists(out), "%s: --output file not created" % what,
-                "%s exists" % out)
-    else:
-        s.check(snapshot(out) == before, "%s: existing --output file untouched" % what,
-                "%s changed" % out)
-    return r
+    return sktest.check_usage_error(s, r, "%s: %s" % (model, label), model, hints=hints,
+                                    want=want, out=out, before=before)
 
 
 def check_info(s, args, option, want, label):
@@ -337,7 +272,7 @@ def add_output_paths(batch, s, args):
         return after, []
     batch.add("--output to an unwritable file (%s)" % how, OK + ["--output", path],
               want=[r"^--output '.*readonly\.jsonl': cannot open it for appending"],
-              out=path, before=snapshot(path))
+              out=path, before=sktest.snapshot(path))
     cleanup = [lambda: sktest.run(["chattr", "-i", path], timeout=30)] if how == "chattr +i" else []
     return after, cleanup
 
@@ -395,7 +330,7 @@ def check_long_runs(s, args):
                 "%s: warns with an estimate before starting" % what, r.describe())
         s.check(len([ln for ln in r.err.splitlines() if LONG_RUN.search(ln)]) == 1,
                 "%s: warns once (rank 0)" % what, r.describe())
-        s.check(not RESULT_LIKE.search(r.out), "%s: was stopped before any result" % what,
+        s.check(not sktest.RESULT_LIKE.search(r.out), "%s: was stopped before any result" % what,
                 r.describe())
 
 
@@ -426,7 +361,7 @@ def check_threads_one_rank(s, args):
            "-np", "1", "-x", "OMP_NUM_THREADS=2", exe] + argv + [
            ":", "-np", "1", "-x", "OMP_NUM_THREADS=abc", exe] + argv
     r = sktest.run(cmd, env=sktest.child_env(threads=2), timeout=args.timeout)
-    lines = message_lines("hybrid", r.err)
+    lines = sktest.message_lines("hybrid", r.err)
     s.check(not r.timed_out and r.rc == 2 and len(lines) == 1 and
             lines[0].startswith("scalekit-hybrid: rank 1: OMP_NUM_THREADS='abc'"),
             "hybrid: bad OMP_NUM_THREADS on rank 1 only: exit 2, rank 1 says why",
@@ -487,7 +422,7 @@ def main():
     with open(out, "w") as f:
         f.write('{"schema": 1, "note": "pre-existing line"}\n')
     os.utime(out, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
-    before = snapshot(out)
+    before = sktest.snapshot(out)
     batch.add("--size abc with an existing --output file",
               ["--output", out, "--kernel", "primes", "--size", "abc"], hints=SIZE, out=out,
               before=before)

@@ -18,7 +18,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sktest  # noqa: E402
-import test_cli  # noqa: E402  (message_lines: the driver's own stderr lines)
 
 THREAD_SYNC = ("atomic", "critical", "lock", "reduction")
 RANK_SYNC = ("reduce", "rma", "lock")
@@ -64,13 +63,11 @@ def check_exact(s, args, label, model, argv, n, **kw):
 
 
 def check_refused(s, args, label, model, argv, hint, **kw):
-    """A primitive that does not apply to the driver: exit 2, one line."""
-    r = sktest.run_driver(args, model, argv, **kw)
-    lines = test_cli.message_lines(model, r.err)
-    s.check(r.rc == 2 and not r.timed_out, "%s exits 2" % label, r.describe())
-    s.check(len(lines) == 1 and lines[0].startswith("scalekit") and hint in lines[0],
-            "%s: one stderr line naming %s" % (label, hint), r.describe())
-    s.check(not sktest.crash_markers(r.err + r.out), "%s: no crash noise" % label, r.describe())
+    """A primitive that does not apply to the driver: a usage error naming
+    hint, nothing written (sktest.check_usage_error)."""
+    out = s.path("refused.jsonl")
+    r = sktest.run_driver(args, model, argv + ["--output", out], **kw)
+    sktest.check_usage_error(s, r, label, model, hints=(hint,), out=out)
 
 
 def check_race(s, args, out):

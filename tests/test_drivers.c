@@ -531,6 +531,19 @@ static void test_msg_quote(void)
           q[strlen(q) - 1] == '\'');
 }
 
+/* msg_hostname: the system's name, clipped to the buffer, always
+ * terminated, never empty. */
+static void test_msg_hostname(void)
+{
+    char full[256], name[256], small[2]; /* clips every name but a 1-letter one */
+    CHECK(gethostname(name, sizeof name) == 0);
+    name[sizeof name - 1] = '\0';
+    CHECK(msg_hostname(full, sizeof full) == full && strcmp(full, name) == 0 && full[0] != '\0');
+    memset(small, 'x', sizeof small);
+    msg_hostname(small, sizeof small);
+    CHECK(small[1] == '\0' && small[0] == full[0]);
+}
+
 static void test_check_threads(void)
 {
     char err[256];
@@ -784,6 +797,7 @@ int main(void)
     test_cli_long_values();
     test_opt();
     test_msg_quote();
+    test_msg_hostname();
     test_check_threads();
     test_jsonl();
     test_json();

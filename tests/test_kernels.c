@@ -1056,7 +1056,9 @@ static void test_iobench(void)
     CHECK(!verdict_of(k, &p, &one).ok); /* no I/O in this simulated driver */
     CHECK(k->work_units(&p, &one) == 2.0 * (1 << 20));
     CHECK(rejects(k, params_make(k, 1000, 0, 0, 1), "multiple of 32Ki"));
-    CHECK(rejects(k, params_make(k, (INT64_C(1) << 50) + 32768, 0, 0, 1), "2^50"));
+    CHECK(rejects(k, params_make(k, (INT64_C(1) << 50) + 32768, 0, 0, 1),
+                  "--size BYTES=1125899906875392 is too large: the limit is BYTES <= "
+                  "1125899906842624 (2^50"));
 }
 
 /* ---- counter ---------------------------------------------------------- */
@@ -1096,8 +1098,12 @@ static void test_counter(void)
     kernel_domain d = {.extent = {1000, 1}};
     CHECK(k->create(&p, &d) == NULL); /* no shared cells: refuse, never crash */
     CHECK(k->work_units(&p, NULL) == 2000.0);
-    CHECK(rejects(k, params_make(k, INT64_C(1) << 57, 0, 0, 1), "2^56"));
+    CHECK(rejects(k, params_make(k, INT64_C(1) << 57, 0, 0, 1),
+                  "--size N=144115188075855872 is too large: the limit is N <= "
+                  "72057594037927936 (2^56"));
     CHECK(!rejects(k, params_make(k, INT64_C(1) << 50, 0, 0, 64), NULL));
+    CHECK(rejects(k, params_make(k, INT64_C(1) << 50, 0, 0, 65),
+                  "--iters 65 is too large: the limit is 64 for this size"));
 }
 
 /* ---- latency ---------------------------------------------------------- */
@@ -1125,9 +1131,15 @@ static void test_latency(void)
     kernel_params p = params_make(k, 32, 0, 0, 0);
     CHECK(p.size[1] == 20000 && p.size[2] == 20000 && p.iters == 1);
     CHECK(k->work_units(&p, NULL) == 32.0);
-    CHECK(rejects(k, params_make(k, 2000000, 1, 1, 1), "T=2000000"));
-    CHECK(rejects(k, params_make(k, 10, 100000000, 1, 1), "L="));
-    CHECK(rejects(k, params_make(k, 1000000, 1, 100000, 1), "T*C"));
+    CHECK(rejects(k, params_make(k, 2000000, 1, 1, 1),
+                  "--size T=2000000 is too large: the limit is T <= 1000000"));
+    CHECK(rejects(k, params_make(k, 10, 100000000, 1, 1),
+                  "--size L=100000000 is too large: the limit is L <= 60000000"));
+    CHECK(rejects(k, params_make(k, 10, 1, 200000000, 1),
+                  "--size C=200000000 is too large: the limit is C <= 100000000"));
+    CHECK(rejects(k, params_make(k, 1000000, 1, 100000, 1),
+                  "--size 1000000x1x100000 is too large: the limit is T*C <= 20000000000"));
+    CHECK(!rejects(k, params_make(k, 1000000, 60000000, 20000, 1), NULL));
 }
 
 /* ---- run-time estimates ------------------------------------------------ */

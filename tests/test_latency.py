@@ -18,7 +18,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sktest  # noqa: E402
-import test_cli  # noqa: E402  (message_lines: the driver's own stderr lines)
 
 TASKS, WAIT_US = 32, 20000
 SIZE = "%dx%d" % (TASKS, WAIT_US)
@@ -51,10 +50,13 @@ def check_faster(s, label, t, reference, what):
 
 
 def check_refused(s, args, label, model, **kw):
-    r = sktest.run_driver(args, model, ["--kernel", "latency", "--mode", "cooperative"], **kw)
-    lines = test_cli.message_lines(model, r.err)
-    s.check(r.rc == 2 and len(lines) == 1 and "does not apply" in lines[0],
-            "%s: --mode cooperative refused with exit 2 and one line" % label, r.describe())
+    """--mode cooperative under a threaded driver: a usage error, nothing
+    written (sktest.check_usage_error)."""
+    out = s.path("refused.jsonl")
+    r = sktest.run_driver(args, model, ["--kernel", "latency", "--mode", "cooperative",
+                                        "--output", out], **kw)
+    sktest.check_usage_error(s, r, "%s: --mode cooperative" % label, model,
+                             hints=("does not apply",), out=out)
 
 
 def serial_group(s, args):

@@ -18,12 +18,11 @@ times into a sound record. Performance is not asserted.
 import json
 import math
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sktest  # noqa: E402
-import test_cli  # noqa: E402  (message_lines: the driver's own stderr lines)
+import test_cli  # noqa: E402  (syntax_cases: the option syntax all programs share)
 
 SHORT = ["--reps", "3", "--min-ms", "0.2"]
 STARTUP = {"empty-call", "pthread-create-join", "omp-parallel-region", "fork-wait",
@@ -87,19 +86,10 @@ def check_records(s, label, out, want):
 
 
 def check_refused(s, label, r, hint, out, np, want=()):
-    """Exit 2, one line naming hint (and matching the regexes in want once
-    its "scalekit-overhead: " prefix is cut), no results file."""
-    lines = test_cli.message_lines("mpi" if np else "seq", r.err)
-    prefix = "scalekit-overhead: "
-    s.check(r.rc == 2 and not r.timed_out, "%s exits 2" % label, r.describe())
-    s.check(len(lines) == 1 and lines[0].startswith(prefix) and hint in lines[0],
-            "%s: one line%s" % (label, " naming " + hint if hint else ""), r.describe())
-    text = lines[0][len(prefix):] if len(lines) == 1 else ""
-    for pattern in want:
-        s.check(re.search(pattern, text), "%s: message matches %r" % (label, pattern),
-                r.describe())
-    if out is not None:
-        s.check(not os.path.exists(out), "%s: no results file" % label, out)
+    """A usage error naming hint (if any) and matching the regexes in want
+    once its "scalekit-overhead: " prefix is cut; out (if given) not written."""
+    sktest.check_usage_error(s, r, label, "mpi" if np else "seq", program="scalekit-overhead",
+                             hints=(hint,) if hint else (), want=want, out=out)
 
 
 def check_syntax(s, args):

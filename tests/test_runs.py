@@ -296,14 +296,8 @@ def mpi_group(s, args):
     out = s.path("f1.jsonl")
     r = sktest.run_driver(args, "mpi", ["--kernel", "stencil", "--size", "1", "--reps", "1",
                                         "--warmup", "0", "--output", out], np=4)
-    label = "(f) mpi np=4 stencil --size 1"
-    s.check(not r.timed_out and r.rc == 2, "%s exits 2" % label, r.describe())
-    s.check(re.search(r"tile|fewer ranks", r.err, re.IGNORECASE),
-            "%s says why (tiles / fewer ranks)" % label, r.describe())
-    s.check(len([ln for ln in r.err.splitlines() if ln.startswith("scalekit")]) == 1,
-            "%s prints the message once (rank 0)" % label, r.describe())
-    s.check(not sktest.crash_markers(r.err), "%s no crash/abort noise" % label, r.describe())
-    s.check(not os.path.exists(out), "%s writes no record" % label, "%s exists" % out)
+    sktest.check_usage_error(s, r, "(f) mpi np=4 stencil --size 1", "mpi",
+                             hints=("tile", "fewer ranks"), out=out)
 
     # (g) verification failure under mpirun: every rank exits 3, no hang.
     check_failure_path(s, args, "(g) mpi np=3 primes", "mpi",
