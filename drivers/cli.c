@@ -373,13 +373,28 @@ static void cli_flag(cli_options *o, const char *name)
         o->async_ckpt = 1;
 }
 
+/* kernel_params_check() of a size the user did not type but derived with
+ * another option: its message, plus where the size came from (`from`, which
+ * says what to change). */
+static int cli_check_derived(const cli_options *o, const kernel_params *p, const char *from,
+                             char *err, size_t errlen)
+{
+    char why[512];
+    if (kernel_params_check(o->kern, p, why, sizeof why) == 0) return 0;
+    return msg_error(err, errlen, "%s (%s)", why, from);
+}
+
 /* --weak-size P: replace the size by the kernel's weak-scaling size for P
  * workers, which must itself be a valid size. */
 static int cli_weak_size(cli_options *o, char *err, size_t errlen)
 {
     kernel_params grown;
+    char from[160];
+    snprintf(from, sizeof from,
+             "the size --weak-size %lld makes of --size %s: use a smaller --size or --weak-size",
+             (long long)o->weak_workers, o->size_text);
     if (kernel_weak_params(o->kern, &o->params, o->weak_workers, &grown, err, errlen) != 0 ||
-        kernel_params_check(o->kern, &grown, err, errlen) != 0)
+        cli_check_derived(o, &grown, from, err, errlen) != 0)
         return -1;
     o->params = grown;
     o->action = CLI_WEAK_SIZE;
@@ -467,14 +482,19 @@ int cli_check_driver(const cli_options *o, int threaded, int have_io, char *err,
 
 int cli_apply_ranks(cli_options *o, int nranks, char *err, size_t errlen)
 {
+    char from[160];
     if (o->action != CLI_RUN || o->size_per_rank == 0) return 0;
     if (o->size_per_rank > INT64_MAX / nranks)
         return msg_error(err, errlen, "--size-per-rank %s times %d ranks overflows", o->size_text,
                          nranks);
     o->params.size[0] = o->size_per_rank * nranks;
+    snprintf(from, sizeof from,
+             "the total of --size-per-rank %s on %d ranks: use a smaller --size-per-rank or "
+             "fewer ranks",
+             o->size_text, nranks);
     snprintf(o->size_text + strlen(o->size_text), sizeof o->size_text - strlen(o->size_text),
              "/rank");
-    return kernel_params_check(o->kern, &o->params, err, errlen);
+    return cli_check_derived(o, &o->params, from, err, errlen);
 }
 
 static int cli_finish(cli_options *o, char *err, size_t errlen)

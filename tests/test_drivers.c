@@ -237,6 +237,24 @@ static int parse(const char *line, cli_options *o, char *err, size_t n)
     return cli_parse(argc, argv, o, err, n);
 }
 
+/* A size derived from --size-per-rank or --weak-size that is too large is
+ * refused with where it came from and what to change, not only "--size". */
+static void test_cli_derived_size(void)
+{
+    cli_options o;
+    char err[512];
+    CHECK(parse("--kernel iobench --size-per-rank 512Ti", &o, err, sizeof err) == 0 &&
+          cli_apply_ranks(&o, 3, err, sizeof err) == -1 && strstr(err, "is too large") != NULL &&
+          strstr(err, "--size-per-rank 512Ti on 3 ranks: use a smaller --size-per-rank or "
+                      "fewer ranks") != NULL);
+    CHECK(parse("--kernel iobench --size-per-rank 256Ti", &o, err, sizeof err) == 0 &&
+          cli_apply_ranks(&o, 3, err, sizeof err) == 0);
+    CHECK(parse("--kernel counter --size 3e16 --weak-size 4", &o, err, sizeof err) == -1 &&
+          strstr(err, "is too large") != NULL &&
+          strstr(err, "--weak-size 4 makes of --size 3e16: use a smaller --size or --weak-size"));
+    CHECK(parse("--kernel counter --size 3e16 --weak-size 2", &o, err, sizeof err) == 0);
+}
+
 static void test_cli(void)
 {
     cli_options o;
@@ -791,6 +809,7 @@ int main(void)
     test_parse_count();
     test_parse_size();
     test_cli();
+    test_cli_derived_size();
     test_kernel_options();
     test_sync_serial();
     test_cli_messages();
