@@ -355,7 +355,9 @@ static int cli_take(cli_options *o, const char *name, const char *value, char *e
     int rc = cli_take_io(o, name, value, err, errlen);
     if (rc != 1) return rc;
     /* Else a kernel's own option, which some kernel declares (kopt.h). */
-    return kopt_take(&o->kopt, name + 2, value, err, errlen) < 0 ? -1 : 0;
+    rc = kopt_take(&o->kopt, name + 2, value, err, errlen);
+    if (rc == 0) return msg_error(err, errlen, "internal error: no kernel declares %s", name);
+    return rc < 0 ? -1 : 0;
 }
 
 /* A flag of cli_defs. */
@@ -523,32 +525,25 @@ static int cli_finish(cli_options *o, char *err, size_t errlen)
 }
 
 /* The options of the command line: cli_defs, then every kernel's own
- * options (kopt.h), which take a value, spelt with their dashes (a name too
- * long for kopt_take() stays unknown). More than OPT_MAX in all is a
- * programmer's error that cli_parse() reports on every run, never a silently
- * dropped option. */
-typedef struct cli_table {
-    opt_def defs[OPT_MAX];
-    char dashed[OPT_MAX][KOPT_NAME_LEN + 2];
-    size_t n;
-} cli_table;
-
-static int cli_table_build(cli_table *t, char *err, size_t errlen)
+ * options (kopt.h), which take a value, spelt with their dashes. A kernel
+ * option too long for kopt_take(), one a driver option already has, or more
+ * than OPT_MAX options in all are programmers' errors that cli_parse()
+ * reports on every run, never an option silently left out. */
+static int cli_table_build(opt_table *t, char *err, size_t errlen)
 {
     const char *names[OPT_MAX + 1];
-    size_t ncli = sizeof cli_defs / sizeof cli_defs[0];
-    size_t nk = kopt_all_names(names, OPT_MAX + 1 - ncli);
-    if (ncli + nk > OPT_MAX)
-        return msg_error(err, errlen,
-                         "internal error: the drivers and kernels declare more than %d options; "
-                         "raise OPT_MAX in drivers/opt.h",
-                         OPT_MAX);
-    memcpy(t->defs, cli_defs, sizeof cli_defs);
-    t->n = ncli;
+    size_t nk = kopt_all_names(names, OPT_MAX + 1);
+    t->n = 0;
+    for (size_t i = 0; i < sizeof cli_defs / sizeof cli_defs[0]; i++)
+        if (opt_table_add(t, "", cli_defs[i].name, cli_defs[i].takes_value, err, errlen) != 0)
+            return -1;
     for (size_t i = 0; i < nk; i++) {
-        if (strlen(names[i]) >= KOPT_NAME_LEN) continue;
-        snprintf(t->dashed[i], sizeof t->dashed[i], "--%s", names[i]);
-        t->defs[t->n++] = (opt_def){t->dashed[i], 1};
+        if (strlen(names[i]) >= KOPT_NAME_LEN)
+            return msg_error(err, errlen,
+                             "internal error: kernel option --%.40s is %d characters or longer "
+                             "(KOPT_NAME_LEN)",
+                             names[i], KOPT_NAME_LEN);
+        if (opt_table_add(t, "--", names[i], 1, err, errlen) != 0) return -1;
     }
     return 0;
 }
@@ -563,7 +558,7 @@ static int cli_apply(void *ctx, const char *name, const char *value, char *err, 
 
 int cli_parse(int argc, char **argv, cli_options *o, char *err, size_t errlen)
 {
-    cli_table t;
+    opt_table t;
     cli_defaults(o);
     if (cli_table_build(&t, err, errlen) != 0) return -1;
     if (opt_parse(argc, argv, t.defs, t.n, cli_apply, o, err, errlen) != 0) return -1;

@@ -33,8 +33,9 @@ typedef struct kopt_set {
 
 /* Record --name VALUE if some kernel declares an option `name` (given
  * without the dashes). Returns 1 when recorded, 0 when no kernel declares
- * it (the caller reports an unknown option), -1 with a message in err when
- * too many are given. (The command line refuses an option given twice.) */
+ * it (the command line's table only holds declared names, so there this is
+ * an internal error), -1 with a message in err when too many are given.
+ * (The command line refuses an option given twice.) */
 int kopt_take(kopt_set *s, const char *name, const char *value, char *err, size_t errlen);
 
 /* Check the recorded options against kernel k and the running driver; fill
@@ -56,7 +57,8 @@ const kernel_choice *kopt_choices(const kernel_option *o);
 int kopt_applies(const kernel_choice *c, unsigned model);
 
 /* The names (without dashes) of every kernel option, each once, into
- * names[0..max); returns how many (for "did you mean"). */
+ * names[0..max); returns how many, at most max (so a caller that passes
+ * one more than it can hold sees when there are too many). */
 size_t kopt_all_names(const char **names, size_t max);
 
 /* --list: k's options, one line per value, with where it applies and the

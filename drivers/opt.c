@@ -7,6 +7,7 @@
 #include "opt.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "msg.h"
@@ -141,6 +142,30 @@ static int opt_next(opt_pass *p, const char **name, const char **value, char *er
                          msg_quote(p->given[k], a, sizeof a), msg_quote(*value, b, sizeof b));
     p->given[k] = *value;
     return 1;
+}
+
+int opt_table_add(opt_table *t, const char *prefix, const char *name, int takes_value, char *err,
+                  size_t errlen)
+{
+    char full[2 * OPT_NAME_MAX];
+    snprintf(full, sizeof full, "%s%s", prefix, name);
+    if (t->n >= OPT_MAX)
+        return msg_error(err, errlen,
+                         "internal error: more than %d options for %s; raise OPT_MAX "
+                         "in drivers/opt.h",
+                         OPT_MAX, full);
+    if (strlen(full) >= OPT_NAME_MAX)
+        return msg_error(err, errlen,
+                         "internal error: option name %.70s... is %d characters or "
+                         "longer",
+                         full, OPT_NAME_MAX);
+    for (size_t k = 0; k < t->n; k++)
+        if (strcmp(t->defs[k].name, full) == 0)
+            return msg_error(err, errlen, "internal error: option %s is declared twice", full);
+    memcpy(t->names[t->n], full, strlen(full) + 1);
+    t->defs[t->n] = (opt_def){t->names[t->n], takes_value};
+    t->n++;
+    return 0;
 }
 
 int opt_parse(int argc, char **argv, const opt_def *defs, size_t ndefs, opt_apply apply, void *ctx,

@@ -24,7 +24,7 @@
 #include <stddef.h>
 
 enum {
-    OPT_NAME_MAX = 64, /* a longer name (dashes included) is unknown */
+    OPT_NAME_MAX = 64, /* names (dashes included) are shorter than this */
     OPT_MAX = 64       /* entries of one table; opt_parse() refuses more */
 };
 
@@ -40,6 +40,22 @@ typedef struct opt_def {
     const char *name;
     int takes_value;
 } opt_def;
+
+/* A table assembled at run time (e.g. the drivers' options and then the
+ * kernels' own), owning copies of its names. */
+typedef struct opt_table {
+    opt_def defs[OPT_MAX];
+    char names[OPT_MAX][OPT_NAME_MAX];
+    size_t n;
+} opt_table;
+
+/* Append prefix+name (e.g. "--" and a kernel's "variant") to t. 0, or -1
+ * with an "internal error" message in err when t is full, the name is
+ * OPT_NAME_MAX characters or longer, or t already has it (the second entry
+ * could never be reached): programmers' errors, reported on every run
+ * rather than an option silently left out. */
+int opt_table_add(opt_table *t, const char *prefix, const char *name, int takes_value, char *err,
+                  size_t errlen);
 
 /* What a program does with one option of its table: name as spelt there,
  * value NULL for a flag. Returns 0, or -1 with a message in err (one

@@ -495,6 +495,33 @@ static void test_opt_too_many(void)
     CHECK(opt_parse(1, argv, defs, OPT_MAX, opt_log, log, err, sizeof err) == 0);
 }
 
+/* opt_table_add() refuses what would leave an option out: a full table, a
+ * name too long to be typed, a name already there. */
+static void test_opt_table(void)
+{
+    static opt_table t;
+    char err[256], name[OPT_NAME_MAX + 8];
+    t.n = 0;
+    CHECK(opt_table_add(&t, "", "--num", 1, err, sizeof err) == 0 &&
+          opt_table_add(&t, "--", "variant", 1, err, sizeof err) == 0 && t.n == 2 &&
+          strcmp(t.defs[1].name, "--variant") == 0 && t.defs[1].takes_value == 1);
+    CHECK(opt_table_add(&t, "--", "num", 0, err, sizeof err) == -1 &&
+          strstr(err, "internal error: option --num is declared twice") != NULL && t.n == 2);
+    memset(name, 'x', OPT_NAME_MAX - 3);
+    name[OPT_NAME_MAX - 3] = '\0'; /* with "--": OPT_NAME_MAX - 1 characters, the longest */
+    CHECK(opt_table_add(&t, "--", name, 1, err, sizeof err) == 0);
+    name[OPT_NAME_MAX - 3] = 'y';
+    name[OPT_NAME_MAX - 2] = '\0';
+    CHECK(opt_table_add(&t, "--", name, 1, err, sizeof err) == -1 &&
+          strstr(err, "characters or longer") != NULL && t.n == 3);
+    for (int i = 3; i < OPT_MAX; i++) {
+        snprintf(name, sizeof name, "--o%d", i);
+        CHECK(opt_table_add(&t, "", name, 0, err, sizeof err) == 0);
+    }
+    CHECK(opt_table_add(&t, "", "--one-more", 0, err, sizeof err) == -1 &&
+          strstr(err, "raise OPT_MAX") != NULL && t.n == OPT_MAX);
+}
+
 /* The option syntax every program shares (opt.h). */
 static void test_opt(void)
 {
@@ -533,6 +560,7 @@ static void test_opt(void)
     CHECK(opt_line(line, log, err) == -1 && strstr(err, "unknown option '--000") &&
           strstr(err, "000=1' (see --help)"));
     test_opt_too_many();
+    test_opt_table();
 }
 
 static void test_msg_quote(void)
