@@ -1,8 +1,12 @@
 /*
- * hook.h - the test hooks of the drivers: environment variables through
- * which the tests make a run go wrong on purpose, to show that its checks
- * catch it (README, Tests). Each hook is read and interpreted here only, so
- * its values and their meaning are documented in one place.
+ * hook.h - the result-damaging test hook of the drivers:
+ * SCALEKIT_TEST_CORRUPT_RESULT, through which the tests make a run's result
+ * or messages wrong on purpose, to show that its checks catch it (README,
+ * Tests). It is read and interpreted here only, so its values and their
+ * meaning are documented in one place. The other test hooks live next to
+ * what they break: SCALEKIT_TEST_IO_STALL and SCALEKIT_TEST_IO_FAIL in
+ * io/iofile.c, SCALEKIT_TEST_CPU_LACKS in drivers/archcheck.c (which runs
+ * before main() and is built without -march).
  *
  * Not collective, no MPI or OpenMP: the communication and threading layers
  * call it too. Read at each call (the environment is not cached).

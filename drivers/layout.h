@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { LAYOUT_HOST_LEN = 64, LAYOUT_CPUS_LEN = 64, LAYOUT_MAX_CPUS = 1024 };
+enum { LAYOUT_HOST_LEN = 65, LAYOUT_CPUS_LEN = 64, LAYOUT_MAX_CPUS = 1024 };
 
 /* A set of CPU numbers 0..LAYOUT_MAX_CPUS-1 (an affinity mask). */
 typedef struct layout_cpuset {
