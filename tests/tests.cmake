@@ -9,6 +9,36 @@ target_link_libraries(test_kernels PRIVATE scalekit_kernels)
 target_compile_options(test_kernels PRIVATE ${SCALEKIT_WARNINGS})
 add_test(NAME unit.kernels COMMAND test_kernels)
 
+# The kernels' portable SIMD paths: a native build only runs its own ISA's
+# (pi and mandelbrot have AVX-512, AVX2 and SSE2 paths that must give the
+# same bits), so test_kernels is built again for x86-64-v3 (AVX2; where this
+# machine has AVX2) and the x86-64 baseline (SSE2). Not in sanitizer builds.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT SCALEKIT_SANITIZE AND NOT SCALEKIT_TSAN
+   AND NOT SCALEKIT_ARCH MATCHES "^x86-64$")
+  set(portable x86-64)
+  if(SCALEKIT_ARCH STREQUAL "native" AND "SK_NEED_AVX2" IN_LIST SCALEKIT_ARCH_NEEDS)
+    list(APPEND portable x86-64-v3)
+  endif()
+  foreach(arch IN LISTS portable)
+    string(MAKE_C_IDENTIFIER "${arch}" id)
+    check_c_compiler_flag("-march=${arch}" SCALEKIT_HAVE_PORTABLE_${id})
+    if(SCALEKIT_HAVE_PORTABLE_${id})
+      # The later -march overrides the build's own (gcc and clang take the last).
+      add_library(scalekit_kernels_${id} STATIC EXCLUDE_FROM_ALL ${kernel_sources})
+      target_include_directories(scalekit_kernels_${id} PUBLIC kernels)
+      target_compile_options(scalekit_kernels_${id} PRIVATE ${SCALEKIT_WARNINGS}
+                             -march=${arch} -mtune=generic)
+      target_link_libraries(scalekit_kernels_${id} PUBLIC m)
+      add_executable(test_kernels_${id} tests/test_kernels.c)
+      target_link_libraries(test_kernels_${id} PRIVATE scalekit_kernels_${id})
+      target_compile_options(test_kernels_${id} PRIVATE ${SCALEKIT_WARNINGS} -march=${arch}
+                             -mtune=generic)
+      add_test(NAME unit.kernels.${arch} COMMAND test_kernels_${id})
+      set_tests_properties(unit.kernels.${arch} PROPERTIES LABELS unit TIMEOUT 300)
+    endif()
+  endforeach()
+endif()
+
 add_executable(test_drivers tests/test_drivers.c)
 target_link_libraries(test_drivers PRIVATE scalekit_common scalekit_io_${io_for_serial}
                       scalekit_comm_serial scalekit_par_serial)
