@@ -19,9 +19,11 @@ floor      one timed repetition of primes at size 2 on 2 ranks (the least a
            8-byte MPI_Allreduce (--allreduce CMD)
 io         iobench's write and read MiB/s (its record's io object; write =
            bytes / first open .. last close, flush included, as IOR's) for
-           --size bytes (default 1Gi) in --dir (default .): seq (serial HDF5),
-           omp x2 (still one HDF5 writer: HDF5 is not thread-safe here, the
-           threads only check the data), mpi x1, mpi x2 (collective MPI-IO,
+           --size bytes (default 1Gi; checked by a driver before any round)
+           in --dir (default .): seq (serial HDF5), omp x2 (still one HDF5
+           writer: HDF5 is not thread-safe here, the threads only check the
+           data; both skipped, with a note, in a build without serial HDF5),
+           mpi x1, mpi x2 (collective MPI-IO,
            one shared file) and mpi x2 ind (independent transfers), next to
            posix: one write(2) stream of the same bytes + fsync, then, the
            file's cached pages dropped as iobench drops them, one read stream
@@ -314,15 +316,26 @@ def suite_floor(args):
                  "one repetition / one 8-byte allreduce (medians)", 1.3, False)], args.rounds)
 
 
-def parse_bytes(text):
-    """A byte count as the drivers' --size spells one: 1048576, 64Mi, 1Gi, 2G."""
-    units = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
-             "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40}
-    num = text.rstrip("kKMGTi")
-    if not num.isdigit() or int(num) < 1 or text[len(num):] not in units:
-        raise argparse.ArgumentTypeError("%r is not a byte count >= 1 (examples: 1048576, "
-                                         "64Mi, 1Gi)" % text)
-    return int(num) * units[text[len(num):]]
+def io_size(p, args):
+    """The bytes of --size as the drivers read an iobench size: scalekit-seq
+    --weak-size 1 prints them, or exits 2 with its message for a size iobench
+    refuses (a multiple of 32Ki), which becomes perf.py's usage error. Asked
+    before any round, so a bad size costs no I/O. --weak-size only parses the
+    command line: it answers in a build whose seq cannot run iobench too."""
+    argv = [os.path.join(args.bindir, "scalekit-seq"), "--kernel", "iobench", "--size",
+            args.size, "--weak-size", "1"]
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        sys.exit("perf.py: cannot check --size with %s: %s" % (shlex.join(argv), e))
+    if r.returncode == 0 and r.stdout.strip().isdigit():
+        return int(r.stdout)
+    said = [line for line in r.stderr.splitlines() if line.strip()]
+    if r.returncode == 2 and said:
+        msg = said[-1].removeprefix("scalekit-seq: ")
+        p.error(msg if "--size" in msg else "--size %s: %s" % (args.size, msg))
+    sys.exit("perf.py: %s failed (exit %d)\n%s%s" % (shlex.join(argv), r.returncode,
+                                                       r.stdout[-2000:], r.stderr[-2000:]))
 
 
 def posix_io(path, size):
@@ -361,8 +374,18 @@ def posix_io(path, size):
     return once
 
 
+def has_hdf5(exe):
+    """Whether driver exe was built with HDF5 (its --version says "HDF5: none"
+    when not: seq and omp in a build that found only a parallel HDF5)."""
+    try:
+        r = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        sys.exit("perf.py: %s --version: %s" % (exe, e))
+    return "HDF5: none" not in r.stdout
+
+
 def suite_io(args):
-    size = 1 << 20 if args.smoke else args.size
+    size = 1 << 20 if args.smoke else args.size_bytes
     common = ["--kernel", "iobench", "--size", str(size), "--reps", "1", "--warmup", "0",
               "--io-dir", args.dir]
     seq, omp, mpi_exe = (os.path.join(args.bindir, "scalekit-" + m) for m in ("seq", "omp", "mpi"))
@@ -382,6 +405,10 @@ def suite_io(args):
             ("mpi x1", mpi_io(1), {}),
             ("mpi x2", mpi_io(2), {}),
             ("mpi x2 ind", mpi_io(2, ["--io-mode", "independent"]), {})):
+        if argv[0] in (seq, omp) and not has_hdf5(argv[0]):
+            print("perf.py: io: %s was built without HDF5 (the build found no serial HDF5): "
+                  "variant %s skipped" % (os.path.basename(argv[0]), label), file=sys.stderr)
+            continue
         variants.append(Variant(label, argv, mib_s, "MiB/s", env, record=True,
                                 figures=figures, timeout=1800))
     comparisons = [("mpi x2 write", "posix write",
@@ -417,10 +444,13 @@ def main():
     p.add_argument("--prk-mpi", help="bandwidth: PRK MPI stencil command ({iters} {n})")
     p.add_argument("--allreduce", help="floor: 8-byte allreduce latency command ({iters})")
     p.add_argument("--triad-n", type=int, default=12000000, help="triad elements (default 12M)")
-    p.add_argument("--size", type=parse_bytes, default="1Gi",
-                   help="io: bytes per run (default 1Gi; a multiple of 32Ki, as iobench needs)")
+    p.add_argument("--size", default="1Gi",
+                   help="io: bytes per run, as the drivers' --size reads them (default 1Gi; "
+                   "a multiple of 32Ki, as iobench needs; --smoke runs 1Mi)")
     p.add_argument("--dir", default=".", help="io: directory written to (default .)")
-    p.add_argument("--smoke", action="store_true", help="tiny sizes: check the script works")
+    p.add_argument("--smoke", action="store_true",
+                   help="tiny sizes, overriding --size and the suites' sizes: check the script "
+                   "works")
     args = p.parse_args()
     if args.rounds < 1:
         p.error("--rounds must be >= 1")
@@ -429,6 +459,8 @@ def main():
                 % args.bindir)
     if args.suite == "io" and not (os.path.isdir(args.dir) and os.access(args.dir, os.W_OK)):
         p.error("--dir %s is not a writable directory" % args.dir)
+    if args.suite == "io":
+        args.size_bytes = io_size(p, args)  # also with --smoke: a bad --size is an error
     suites = {"kernels": suite_kernels, "bandwidth": suite_bandwidth, "floor": suite_floor,
               "io": suite_io}
     for name, suite in suites.items():
