@@ -60,6 +60,8 @@ import json
 import os
 import re
 import shlex
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -93,20 +95,56 @@ class Variant:
                 for i, f in enumerate(self.figures)]
 
 
-def run(argv, env, timeout=600):
+def spawn(argv, env=None, timeout=600):
+    """Run argv (environment: ours plus env) in a session of its own and
+    return (exit status, stdout, stderr). On timeout, or when perf.py is
+    interrupted (Ctrl-C reaches only perf.py: the child has its own session),
+    stop() ends the child and all its process group; a timeout then exits."""
     full = dict(os.environ)
-    full.update(env)
+    full.update(env or {})
     if os.geteuid() == 0:  # Open MPI refuses root unless told
         full.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
         full.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     try:
-        p = subprocess.run(argv, capture_output=True, text=True, env=full, timeout=timeout)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, errors="replace", env=full,
+                                start_new_session=True)
+    except OSError as e:
+        sys.exit("perf.py: cannot start %s: %s" % (shlex.join(argv), e))
+    try:
+        out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        sys.exit("perf.py: no result after %d s, stopped: %s" % (timeout, " ".join(argv)))
-    if p.returncode != 0:
-        sys.exit("perf.py: failed (exit %d): %s\n%s%s" % (p.returncode, " ".join(argv),
-                                                          p.stdout[-2000:], p.stderr[-2000:]))
-    return p.stdout
+        stop(proc)
+        sys.exit("perf.py: no result after %g s, stopped: %s" % (timeout, shlex.join(argv)))
+    except BaseException:
+        stop(proc)
+        raise
+    return proc.returncode, out, err
+
+
+def stop(proc, grace=5):
+    """End proc and its process group: SIGTERM to proc (mpirun passes it on to
+    its ranks and cleans up), up to grace seconds to exit, then SIGKILL to the
+    whole group, which ends ranks or a reference code's children that outlived
+    it (the group's id stays reserved while any member lives)."""
+    with contextlib.suppress(OSError):
+        proc.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.communicate(timeout=grace)
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()  # not read to the end: a survivor outside the group may hold it
+    proc.stderr.close()
+
+
+def run(argv, env, timeout=600):
+    """spawn() argv; its stdout, or exit 1 with its output if it fails."""
+    rc, out, err = spawn(argv, env, timeout)
+    if rc != 0:
+        sys.exit("perf.py: failed (exit %d): %s\n%s%s" % (rc, " ".join(argv), out[-2000:],
+                                                          err[-2000:]))
+    return out
 
 
 def measure(v, tmp):
@@ -120,8 +158,7 @@ def measure(v, tmp):
         argv += ["--output", out]
     text = run(argv, v.env, v.timeout)
     if v.record:
-        with open(out, encoding="utf-8") as f:
-            rec = json.loads(f.read().splitlines()[-1])
+        rec = last_record(out, argv)
         if not rec.get("verified"):
             sys.exit("perf.py: %s did not verify" % v.label)
     x = v.value(text, rec)
@@ -129,6 +166,21 @@ def measure(v, tmp):
         sys.exit("perf.py: cannot read a figure from the output of %s:\n%s"
                  % (" ".join(argv), text[-2000:]))
     return x
+
+
+def last_record(path, argv):
+    """The last record of the --output file of a run that exited 0; exit 1
+    with a message if it wrote none (or no JSON object)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        rec = json.loads(lines[-1]) if lines else None
+    except (OSError, ValueError) as e:
+        sys.exit("perf.py: %s exited 0 but its record %s cannot be read: %s"
+                 % (shlex.join(argv), path, e))
+    if not isinstance(rec, dict):
+        sys.exit("perf.py: %s exited 0 but wrote no record to %s" % (shlex.join(argv), path))
+    return rec
 
 
 def regex_value(pattern, scale=1.0):
@@ -324,18 +376,15 @@ def io_size(p, args):
     command line: it answers in a build whose seq cannot run iobench too."""
     argv = [os.path.join(args.bindir, "scalekit-seq"), "--kernel", "iobench", "--size",
             args.size, "--weak-size", "1"]
-    try:
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        sys.exit("perf.py: cannot check --size with %s: %s" % (shlex.join(argv), e))
-    if r.returncode == 0 and r.stdout.strip().isdigit():
-        return int(r.stdout)
-    said = [line for line in r.stderr.splitlines() if line.strip()]
-    if r.returncode == 2 and said:
+    rc, out, err = spawn(argv, timeout=60)
+    if rc == 0 and out.strip().isdigit():
+        return int(out)
+    said = [line for line in err.splitlines() if line.strip()]
+    if rc == 2 and said:
         msg = said[-1].removeprefix("scalekit-seq: ")
         p.error(msg if "--size" in msg else "--size %s: %s" % (args.size, msg))
-    sys.exit("perf.py: %s failed (exit %d)\n%s%s" % (shlex.join(argv), r.returncode,
-                                                       r.stdout[-2000:], r.stderr[-2000:]))
+    sys.exit("perf.py: %s failed (exit %d)\n%s%s" % (shlex.join(argv), rc, out[-2000:],
+                                                       err[-2000:]))
 
 
 def posix_io(path, size):
@@ -377,17 +426,24 @@ def posix_io(path, size):
 def has_hdf5(exe):
     """Whether driver exe was built with HDF5 (its --version says "HDF5: none"
     when not: seq and omp in a build that found only a parallel HDF5)."""
-    try:
-        r = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        sys.exit("perf.py: %s --version: %s" % (exe, e))
-    return "HDF5: none" not in r.stdout
+    return "HDF5: none" not in spawn([exe, "--version"], timeout=60)[1]
 
 
 def suite_io(args):
+    """The io suite in a private directory under --dir (iobench's --io-dir and
+    the posix file), removed at the end however the suite ends: a failed or
+    timed-out run, Ctrl-C."""
+    work = tempfile.mkdtemp(dir=args.dir, prefix="scalekit-perf-io-")
+    try:
+        io_rounds(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def io_rounds(args, work):
     size = 1 << 20 if args.smoke else args.size_bytes
     common = ["--kernel", "iobench", "--size", str(size), "--reps", "1", "--warmup", "0",
-              "--io-dir", args.dir]
+              "--io-dir", work]
     seq, omp, mpi_exe = (os.path.join(args.bindir, "scalekit-" + m) for m in ("seq", "omp", "mpi"))
 
     def mpi_io(np, extra=()):
@@ -397,7 +453,7 @@ def suite_io(args):
         io = rec.get("io") or {}
         return io.get("write_mib_s"), io.get("read_mib_s")
     figures = ("write", "read")
-    posix = os.path.join(args.dir, "scalekit-perf-posix-%d.bin" % os.getpid())
+    posix = os.path.join(work, "posix.bin")
     variants = [Variant("posix", posix_io(posix, size), None, "MiB/s", figures=figures)]
     for label, argv, env in (
             ("seq", [seq] + common, {}),
@@ -410,7 +466,7 @@ def suite_io(args):
                   "variant %s skipped" % (os.path.basename(argv[0]), label), file=sys.stderr)
             continue
         variants.append(Variant(label, argv, mib_s, "MiB/s", env, record=True,
-                                figures=figures, timeout=1800))
+                                figures=figures, timeout=args.timeout))
     comparisons = [("mpi x2 write", "posix write",
                     "collective HDF5 write at 2 ranks / POSIX write+fsync", 0.8, True)]
     for v in variants[1:]:
@@ -448,12 +504,16 @@ def main():
                    help="io: bytes per run, as the drivers' --size reads them (default 1Gi; "
                    "a multiple of 32Ki, as iobench needs; --smoke runs 1Mi)")
     p.add_argument("--dir", default=".", help="io: directory written to (default .)")
+    p.add_argument("--timeout", type=float, default=1800, metavar="SECONDS",
+                   help="io: stop a run after SECONDS and exit 1 (default 1800)")
     p.add_argument("--smoke", action="store_true",
                    help="tiny sizes, overriding --size and the suites' sizes: check the script "
                    "works")
     args = p.parse_args()
     if args.rounds < 1:
         p.error("--rounds must be >= 1")
+    if args.timeout <= 0:
+        p.error("--timeout must be > 0")
     if not os.path.exists(os.path.join(args.bindir, "scalekit-seq")):
         p.error("no scalekit-seq in %s: build first (./scalekit build) or pass --bindir"
                 % args.bindir)
@@ -463,9 +523,13 @@ def main():
         args.size_bytes = io_size(p, args)  # also with --smoke: a bad --size is an error
     suites = {"kernels": suite_kernels, "bandwidth": suite_bandwidth, "floor": suite_floor,
               "io": suite_io}
-    for name, suite in suites.items():
-        if args.suite == name or (args.suite == "all" and name != "io"):  # see "all" above
-            suite(args)
+    try:
+        for name, suite in suites.items():
+            if args.suite == name or (args.suite == "all" and name != "io"):  # see "all" above
+                suite(args)
+    except KeyboardInterrupt:  # the running child is stopped, scratch files removed
+        print("perf.py: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 
