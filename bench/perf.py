@@ -23,21 +23,24 @@ io         iobench's write and read MiB/s (its record's io object; write =
            in --dir (default .): seq (serial HDF5), omp x2 (still one HDF5
            writer: HDF5 is not thread-safe here, the threads only check the
            data; both skipped, with a note, in a build without serial HDF5),
-           mpi x1, mpi x2 (collective MPI-IO,
-           one shared file) and mpi x2 ind (independent transfers), next to
-           posix: one write(2) stream of the same bytes + fsync, then, the
-           file's cached pages dropped as iobench drops them, one read stream
-           back, measured in this process: the ceiling for that directory.
+           mpi x1, mpi x2 (collective MPI-IO, one shared file) and mpi x2
+           ind (independent transfers), next to posix: one write(2) stream
+           of the same bytes + fsync, then, the file's cached pages dropped
+           as iobench drops them, one read stream back, measured in this
+           process: the ceiling for that directory.
            Target: the collective write at 2 ranks >= 0.80 of POSIX's.
 all        kernels, bandwidth and floor. Not io: at 1Gi it moves 12 GiB of
            disk traffic per round, and it measures the file system of --dir,
            which the user should choose (./scalekit bench-io runs it).
 
 Every round runs every variant once, in the same order (A B C A B C ...), so
-a burst of noise on a shared machine hits all variants alike; io rotates the
-order each round (A B C, B C A, ...), as each run inherits the disk state the
-one before left (write-back, device caches) and no variant should always
-follow the same one. Each variant's row (one per figure: io has write and
+a burst of noise on a shared machine hits all variants alike. io varies the
+order, as each run inherits the disk state the one before left (write-back,
+device caches): each round starts one variant later and runs forward and
+backward in turn (A B C D, B A D C, C D A B, D C B A, ...), so a variant
+follows one neighbour in forward rounds and the other in backward ones: from
+4 rounds on (with 3 or more variants) none always follows the same one. Each
+variant's row (one per figure: io has write and
 read) shows the median over rounds with the IQR and min..max; each comparison
 is the median of the per-round ratios (variants of one round ran back to
 back) with their min..max, and the target it is measured against. Compare
@@ -202,15 +205,24 @@ def spread(values):
     return med, (q3 - q1) / med, min(values), max(values)
 
 
+def round_order(variants, r, rotate):
+    """The variants in round r's order: as given, or (rotate) starting at
+    variant r mod n, forward when r is even and backward when r is odd."""
+    if not rotate:
+        return list(variants)
+    n, step = len(variants), 1 if r % 2 == 0 else -1
+    return [variants[(r + step * i) % n] for i in range(n)]
+
+
 def interleave(title, variants, comparisons, rounds, rotate=False):
-    """Run rounds x variants (rotate: each round starts one variant later),
+    """Run rounds x variants (rotate: round r starts at variant r and runs
+    forward in even rounds, backward in odd ones; see the module's text),
     print the rows, figure by figure, and the comparisons of rows."""
     print("\n== %s: %d interleaved rounds of %d variants%s"
-          % (title, rounds, len(variants), ", order rotating" if rotate else ""))
+          % (title, rounds, len(variants), ", order rotating and reversing" if rotate else ""))
     with tempfile.TemporaryDirectory(prefix="scalekit-perf-") as tmp:
         for r in range(rounds):
-            k = r % len(variants) if rotate else 0
-            for v in variants[k:] + variants[:k]:
+            for v in round_order(variants, r, rotate):
                 v.values.append(measure(v, tmp))
             print("   round %d/%d done" % (r + 1, rounds), file=sys.stderr, flush=True)
     rows = sorted(((i, label, values, v.unit) for v in variants
