@@ -253,8 +253,10 @@ def fill(template, **kw):
 
 
 def mpi(args, np, argv, bind="core", oversubscribe=False):
+    """mpiexec -np NP --bind-to BIND [--oversubscribe] MPIEXEC_FLAGS... argv
+    (the flags last, as ./scalekit and slurm/sweep.py place them)."""
     return ([args.mpiexec, "-np", str(np), "--bind-to", bind]
-            + (["--oversubscribe"] if oversubscribe else []) + argv)
+            + (["--oversubscribe"] if oversubscribe else []) + args.mpiexec_flags + argv)
 
 
 def baseline_bindir(rev):
@@ -500,7 +502,11 @@ def main():
     p.add_argument("--bindir", default=os.path.join(ROOT, "build", "release"),
                    help="this build's drivers (default: build/release)")
     p.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
-    p.add_argument("--mpiexec", default=os.environ.get("MPIEXEC", "mpirun"))
+    p.add_argument("--mpiexec", default=os.environ.get("MPIEXEC", "mpirun"),
+                   help="MPI launcher (default $MPIEXEC or mpirun)")
+    p.add_argument("--mpiexec-flags", default=os.environ.get("MPIEXEC_FLAGS", ""),
+                   metavar="FLAGS", help="extra launcher flags, split as a shell would "
+                   "(default $MPIEXEC_FLAGS)")
     p.add_argument("--variant", action="append", default=[], metavar="LABEL=BINDIR",
                    help="kernels: another build to compare (repeatable)")
     p.add_argument("--baseline-rev", help="kernels: git revision to build and compare with")
@@ -524,6 +530,10 @@ def main():
     args = p.parse_args()
     if args.rounds < 1:
         p.error("--rounds must be >= 1")
+    try:
+        args.mpiexec_flags = shlex.split(args.mpiexec_flags)
+    except ValueError as e:
+        p.error("--mpiexec-flags (or MPIEXEC_FLAGS) %r: %s" % (args.mpiexec_flags, e))
     if args.timeout <= 0:
         p.error("--timeout must be > 0")
     if not os.path.exists(os.path.join(args.bindir, "scalekit-seq")):
