@@ -43,7 +43,8 @@ follows one neighbour in forward rounds and the other in backward ones: from
 variant's row (one per figure: io has write and
 read) shows the median over rounds with the IQR and min..max; each comparison
 is the median of the per-round ratios (variants of one round ran back to
-back) with their min..max, and the target it is measured against. Compare
+back) with their min..max, and the target it is measured against. After each
+round one line on stderr gives that round's figures, to watch drift. Compare
 ratios within one run, never figures from different runs or machines.
 
 Reference commands are templates: {n} {iters} {threads} {w} {h} {maxit} are
@@ -214,6 +215,23 @@ def round_order(variants, r, rotate):
     return [variants[(r + step * i) % n] for i in range(n)]
 
 
+def round_figures(variants):
+    """The last round's figures on one line, to watch drift as rounds go:
+    " (write/read MiB/s): posix 961/1486, seq 629/1508, ..." (units and
+    figure names once when all variants share them)."""
+    units = {(v.figures, v.unit) for v in variants}
+    head = ""
+    if len(units) == 1:
+        figures, unit = units.pop()
+        head = " (%s%s)" % ("/".join(figures) + " " if figures else "", unit)
+
+    def one(v):
+        xs = v.values[-1] if isinstance(v.values[-1], tuple) else (v.values[-1],)
+        return "%s %s%s" % (v.label, "/".join("%.4g" % x for x in xs),
+                            "" if head else " " + v.unit)
+    return "%s: %s" % (head, ", ".join(one(v) for v in variants))
+
+
 def interleave(title, variants, comparisons, rounds, rotate=False):
     """Run rounds x variants (rotate: round r starts at variant r and runs
     forward in even rounds, backward in odd ones; see the module's text),
@@ -224,7 +242,8 @@ def interleave(title, variants, comparisons, rounds, rotate=False):
         for r in range(rounds):
             for v in round_order(variants, r, rotate):
                 v.values.append(measure(v, tmp))
-            print("   round %d/%d done" % (r + 1, rounds), file=sys.stderr, flush=True)
+            print("   round %d/%d%s" % (r + 1, rounds, round_figures(variants)),
+                  file=sys.stderr, flush=True)
     rows = sorted(((i, label, values, v.unit) for v in variants
                    for i, label, values in v.rows()), key=lambda row: row[0])
     width = max(len(label) for _, label, _, _ in rows)
