@@ -133,8 +133,10 @@ def stop(proc, grace=5):
     it (the group's id stays reserved while any member lives)."""
     with contextlib.suppress(OSError):
         proc.terminate()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.communicate(timeout=grace)
+    end = time.monotonic() + grace
+    while proc.poll() is None and time.monotonic() < end:  # reading its output meanwhile
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.communicate(timeout=0.2)
     with contextlib.suppress(OSError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -179,6 +181,8 @@ def last_record(path, argv):
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
         rec = json.loads(lines[-1]) if lines else None
+    except FileNotFoundError:
+        rec = None
     except (OSError, ValueError) as e:
         sys.exit("perf.py: %s exited 0 but its record %s cannot be read: %s"
                  % (shlex.join(argv), path, e))
