@@ -19,26 +19,32 @@ floor      one timed repetition of primes at size 2 on 2 ranks (the least a
            8-byte MPI_Allreduce (--allreduce CMD)
 io         iobench's write and read MiB/s (its record's io object; write =
            bytes / first open .. last close, flush included, as IOR's) for
-           --size bytes (default 1Gi) in --dir (default .): seq (serial HDF5),
-           omp x2 (still one HDF5 writer: HDF5 is not thread-safe here, the
-           threads only check the data), mpi x1, mpi x2 (collective MPI-IO,
-           one shared file) and mpi x2 ind (independent transfers), next to
-           posix: one write(2) stream of the same bytes + fsync, then, the
-           file's cached pages dropped as iobench drops them, one read stream
-           back, measured in this process: the ceiling for that directory.
+           --size bytes (default 1Gi; checked by a driver before any round)
+           in --dir (default .): seq (serial HDF5), omp x2 (still one HDF5
+           writer: HDF5 is not thread-safe here, the threads only check the
+           data; both skipped, with a note, in a build without serial HDF5),
+           mpi x1, mpi x2 (collective MPI-IO, one shared file) and mpi x2
+           ind (independent transfers), next to posix: one write(2) stream
+           of the same bytes + fsync, then, the file's cached pages dropped
+           as iobench drops them, one read stream back, measured in this
+           process: the ceiling for that directory.
            Target: the collective write at 2 ranks >= 0.80 of POSIX's.
 all        kernels, bandwidth and floor. Not io: at 1Gi it moves 12 GiB of
            disk traffic per round, and it measures the file system of --dir,
            which the user should choose (./scalekit bench-io runs it).
 
 Every round runs every variant once, in the same order (A B C A B C ...), so
-a burst of noise on a shared machine hits all variants alike; io rotates the
-order each round (A B C, B C A, ...), as each run inherits the disk state the
-one before left (write-back, device caches) and no variant should always
-follow the same one. Each variant's row (one per figure: io has write and
+a burst of noise on a shared machine hits all variants alike. io varies the
+order, as each run inherits the disk state the one before left (write-back,
+device caches): each round starts one variant later and runs forward and
+backward in turn (A B C D, B A D C, C D A B, D C B A, ...), so a variant
+follows one neighbour in forward rounds and the other in backward ones: from
+4 rounds on (with 3 or more variants) none always follows the same one. Each
+variant's row (one per figure: io has write and
 read) shows the median over rounds with the IQR and min..max; each comparison
 is the median of the per-round ratios (variants of one round ran back to
-back) with their min..max, and the target it is measured against. Compare
+back) with their min..max, and the target it is measured against. After each
+round one line on stderr gives that round's figures, to watch drift. Compare
 ratios within one run, never figures from different runs or machines.
 
 Reference commands are templates: {n} {iters} {threads} {w} {h} {maxit} are
@@ -58,6 +64,8 @@ import json
 import os
 import re
 import shlex
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -91,20 +99,58 @@ class Variant:
                 for i, f in enumerate(self.figures)]
 
 
-def run(argv, env, timeout=600):
+def spawn(argv, env=None, timeout=600):
+    """Run argv (environment: ours plus env) in a session of its own and
+    return (exit status, stdout, stderr). On timeout, or when perf.py is
+    interrupted (Ctrl-C reaches only perf.py: the child has its own session),
+    stop() ends the child and all its process group; a timeout then exits."""
     full = dict(os.environ)
-    full.update(env)
+    full.update(env or {})
     if os.geteuid() == 0:  # Open MPI refuses root unless told
         full.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
         full.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     try:
-        p = subprocess.run(argv, capture_output=True, text=True, env=full, timeout=timeout)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, errors="replace", env=full,
+                                start_new_session=True)
+    except OSError as e:
+        sys.exit("perf.py: cannot start %s: %s" % (shlex.join(argv), e))
+    try:
+        out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        sys.exit("perf.py: no result after %d s, stopped: %s" % (timeout, " ".join(argv)))
-    if p.returncode != 0:
-        sys.exit("perf.py: failed (exit %d): %s\n%s%s" % (p.returncode, " ".join(argv),
-                                                          p.stdout[-2000:], p.stderr[-2000:]))
-    return p.stdout
+        stop(proc)
+        sys.exit("perf.py: no result after %g s, stopped: %s" % (timeout, shlex.join(argv)))
+    except BaseException:
+        stop(proc)
+        raise
+    return proc.returncode, out, err
+
+
+def stop(proc, grace=5):
+    """End proc and its process group: SIGTERM to proc (mpirun passes it on to
+    its ranks and cleans up), up to grace seconds to exit, then SIGKILL to the
+    whole group, which ends ranks or a reference code's children that outlived
+    it (the group's id stays reserved while any member lives)."""
+    with contextlib.suppress(OSError):
+        proc.terminate()
+    end = time.monotonic() + grace
+    while proc.poll() is None and time.monotonic() < end:  # reading its output meanwhile
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.communicate(timeout=0.2)
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()  # not read to the end: a survivor outside the group may hold it
+    proc.stderr.close()
+
+
+def run(argv, env, timeout=600):
+    """spawn() argv; its stdout, or exit 1 with its output if it fails."""
+    rc, out, err = spawn(argv, env, timeout)
+    if rc != 0:
+        sys.exit("perf.py: failed (exit %d): %s\n%s%s" % (rc, " ".join(argv), out[-2000:],
+                                                          err[-2000:]))
+    return out
 
 
 def measure(v, tmp):
@@ -118,8 +164,7 @@ def measure(v, tmp):
         argv += ["--output", out]
     text = run(argv, v.env, v.timeout)
     if v.record:
-        with open(out, encoding="utf-8") as f:
-            rec = json.loads(f.read().splitlines()[-1])
+        rec = last_record(out, argv)
         if not rec.get("verified"):
             sys.exit("perf.py: %s did not verify" % v.label)
     x = v.value(text, rec)
@@ -127,6 +172,23 @@ def measure(v, tmp):
         sys.exit("perf.py: cannot read a figure from the output of %s:\n%s"
                  % (" ".join(argv), text[-2000:]))
     return x
+
+
+def last_record(path, argv):
+    """The last record of the --output file of a run that exited 0; exit 1
+    with a message if it wrote none (or no JSON object)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        rec = json.loads(lines[-1]) if lines else None
+    except FileNotFoundError:
+        rec = None
+    except (OSError, ValueError) as e:
+        sys.exit("perf.py: %s exited 0 but its record %s cannot be read: %s"
+                 % (shlex.join(argv), path, e))
+    if not isinstance(rec, dict):
+        sys.exit("perf.py: %s exited 0 but wrote no record to %s" % (shlex.join(argv), path))
+    return rec
 
 
 def regex_value(pattern, scale=1.0):
@@ -148,17 +210,44 @@ def spread(values):
     return med, (q3 - q1) / med, min(values), max(values)
 
 
+def round_order(variants, r, rotate):
+    """The variants in round r's order: as given, or (rotate) starting at
+    variant r mod n, forward when r is even and backward when r is odd."""
+    if not rotate:
+        return list(variants)
+    n, step = len(variants), 1 if r % 2 == 0 else -1
+    return [variants[(r + step * i) % n] for i in range(n)]
+
+
+def round_figures(variants):
+    """The last round's figures on one line, to watch drift as rounds go:
+    " (write/read MiB/s): posix 961/1486, seq 629/1508, ..." (units and
+    figure names once when all variants share them)."""
+    units = {(v.figures, v.unit) for v in variants}
+    head = ""
+    if len(units) == 1:
+        figures, unit = units.pop()
+        head = " (%s%s)" % ("/".join(figures) + " " if figures else "", unit)
+
+    def one(v):
+        xs = v.values[-1] if isinstance(v.values[-1], tuple) else (v.values[-1],)
+        return "%s %s%s" % (v.label, "/".join("%.4g" % x for x in xs),
+                            "" if head else " " + v.unit)
+    return "%s: %s" % (head, ", ".join(one(v) for v in variants))
+
+
 def interleave(title, variants, comparisons, rounds, rotate=False):
-    """Run rounds x variants (rotate: each round starts one variant later),
+    """Run rounds x variants (rotate: round r starts at variant r and runs
+    forward in even rounds, backward in odd ones; see the module's text),
     print the rows, figure by figure, and the comparisons of rows."""
     print("\n== %s: %d interleaved rounds of %d variants%s"
-          % (title, rounds, len(variants), ", order rotating" if rotate else ""))
+          % (title, rounds, len(variants), ", order rotating and reversing" if rotate else ""))
     with tempfile.TemporaryDirectory(prefix="scalekit-perf-") as tmp:
         for r in range(rounds):
-            k = r % len(variants) if rotate else 0
-            for v in variants[k:] + variants[:k]:
+            for v in round_order(variants, r, rotate):
                 v.values.append(measure(v, tmp))
-            print("   round %d/%d done" % (r + 1, rounds), file=sys.stderr, flush=True)
+            print("   round %d/%d%s" % (r + 1, rounds, round_figures(variants)),
+                  file=sys.stderr, flush=True)
     rows = sorted(((i, label, values, v.unit) for v in variants
                    for i, label, values in v.rows()), key=lambda row: row[0])
     width = max(len(label) for _, label, _, _ in rows)
@@ -187,8 +276,10 @@ def fill(template, **kw):
 
 
 def mpi(args, np, argv, bind="core", oversubscribe=False):
+    """mpiexec -np NP --bind-to BIND [--oversubscribe] MPIEXEC_FLAGS... argv
+    (the flags last, as ./scalekit and slurm/sweep.py place them)."""
     return ([args.mpiexec, "-np", str(np), "--bind-to", bind]
-            + (["--oversubscribe"] if oversubscribe else []) + argv)
+            + (["--oversubscribe"] if oversubscribe else []) + args.mpiexec_flags + argv)
 
 
 def baseline_bindir(rev):
@@ -314,15 +405,23 @@ def suite_floor(args):
                  "one repetition / one 8-byte allreduce (medians)", 1.3, False)], args.rounds)
 
 
-def parse_bytes(text):
-    """A byte count as the drivers' --size spells one: 1048576, 64Mi, 1Gi, 2G."""
-    units = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
-             "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40}
-    num = text.rstrip("kKMGTi")
-    if not num.isdigit() or int(num) < 1 or text[len(num):] not in units:
-        raise argparse.ArgumentTypeError("%r is not a byte count >= 1 (examples: 1048576, "
-                                         "64Mi, 1Gi)" % text)
-    return int(num) * units[text[len(num):]]
+def io_size(p, args):
+    """The bytes of --size as the drivers read an iobench size: scalekit-seq
+    --weak-size 1 prints them, or exits 2 with its message for a size iobench
+    refuses (a multiple of 32Ki), which becomes perf.py's usage error. Asked
+    before any round, so a bad size costs no I/O. --weak-size only parses the
+    command line: it answers in a build whose seq cannot run iobench too."""
+    argv = [os.path.join(args.bindir, "scalekit-seq"), "--kernel", "iobench", "--size",
+            args.size, "--weak-size", "1"]
+    rc, out, err = spawn(argv, timeout=60)
+    if rc == 0 and out.strip().isdigit():
+        return int(out)
+    said = [line for line in err.splitlines() if line.strip()]
+    if rc == 2 and said:
+        msg = said[-1].removeprefix("scalekit-seq: ")
+        p.error(msg if "--size" in msg else "--size %s: %s" % (args.size, msg))
+    sys.exit("perf.py: %s failed (exit %d)\n%s%s" % (shlex.join(argv), rc, out[-2000:],
+                                                       err[-2000:]))
 
 
 def posix_io(path, size):
@@ -361,10 +460,27 @@ def posix_io(path, size):
     return once
 
 
+def has_hdf5(exe):
+    """Whether driver exe was built with HDF5 (its --version says "HDF5: none"
+    when not: seq and omp in a build that found only a parallel HDF5)."""
+    return "HDF5: none" not in spawn([exe, "--version"], timeout=60)[1]
+
+
 def suite_io(args):
-    size = 1 << 20 if args.smoke else args.size
+    """The io suite in a private directory under --dir (iobench's --io-dir and
+    the posix file), removed at the end however the suite ends: a failed or
+    timed-out run, Ctrl-C."""
+    work = tempfile.mkdtemp(dir=args.dir, prefix="scalekit-perf-io-")
+    try:
+        io_rounds(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def io_rounds(args, work):
+    size = 1 << 20 if args.smoke else args.size_bytes
     common = ["--kernel", "iobench", "--size", str(size), "--reps", "1", "--warmup", "0",
-              "--io-dir", args.dir]
+              "--io-dir", work]
     seq, omp, mpi_exe = (os.path.join(args.bindir, "scalekit-" + m) for m in ("seq", "omp", "mpi"))
 
     def mpi_io(np, extra=()):
@@ -374,7 +490,7 @@ def suite_io(args):
         io = rec.get("io") or {}
         return io.get("write_mib_s"), io.get("read_mib_s")
     figures = ("write", "read")
-    posix = os.path.join(args.dir, "scalekit-perf-posix-%d.bin" % os.getpid())
+    posix = os.path.join(work, "posix.bin")
     variants = [Variant("posix", posix_io(posix, size), None, "MiB/s", figures=figures)]
     for label, argv, env in (
             ("seq", [seq] + common, {}),
@@ -382,8 +498,12 @@ def suite_io(args):
             ("mpi x1", mpi_io(1), {}),
             ("mpi x2", mpi_io(2), {}),
             ("mpi x2 ind", mpi_io(2, ["--io-mode", "independent"]), {})):
+        if argv[0] in (seq, omp) and not has_hdf5(argv[0]):
+            print("perf.py: io: %s was built without HDF5 (the build found no serial HDF5): "
+                  "variant %s skipped" % (os.path.basename(argv[0]), label), file=sys.stderr)
+            continue
         variants.append(Variant(label, argv, mib_s, "MiB/s", env, record=True,
-                                figures=figures, timeout=1800))
+                                figures=figures, timeout=args.timeout))
     comparisons = [("mpi x2 write", "posix write",
                     "collective HDF5 write at 2 ranks / POSIX write+fsync", 0.8, True)]
     for v in variants[1:]:
@@ -405,7 +525,11 @@ def main():
     p.add_argument("--bindir", default=os.path.join(ROOT, "build", "release"),
                    help="this build's drivers (default: build/release)")
     p.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
-    p.add_argument("--mpiexec", default=os.environ.get("MPIEXEC", "mpirun"))
+    p.add_argument("--mpiexec", default=os.environ.get("MPIEXEC", "mpirun"),
+                   help="MPI launcher (default $MPIEXEC or mpirun)")
+    p.add_argument("--mpiexec-flags", default=os.environ.get("MPIEXEC_FLAGS", ""),
+                   metavar="FLAGS", help="extra launcher flags, split as a shell would "
+                   "(default $MPIEXEC_FLAGS)")
     p.add_argument("--variant", action="append", default=[], metavar="LABEL=BINDIR",
                    help="kernels: another build to compare (repeatable)")
     p.add_argument("--baseline-rev", help="kernels: git revision to build and compare with")
@@ -417,23 +541,40 @@ def main():
     p.add_argument("--prk-mpi", help="bandwidth: PRK MPI stencil command ({iters} {n})")
     p.add_argument("--allreduce", help="floor: 8-byte allreduce latency command ({iters})")
     p.add_argument("--triad-n", type=int, default=12000000, help="triad elements (default 12M)")
-    p.add_argument("--size", type=parse_bytes, default="1Gi",
-                   help="io: bytes per run (default 1Gi; a multiple of 32Ki, as iobench needs)")
+    p.add_argument("--size", default="1Gi",
+                   help="io: bytes per run, as the drivers' --size reads them (default 1Gi; "
+                   "a multiple of 32Ki, as iobench needs; --smoke runs 1Mi)")
     p.add_argument("--dir", default=".", help="io: directory written to (default .)")
-    p.add_argument("--smoke", action="store_true", help="tiny sizes: check the script works")
+    p.add_argument("--timeout", type=float, default=1800, metavar="SECONDS",
+                   help="io: stop a run after SECONDS and exit 1 (default 1800)")
+    p.add_argument("--smoke", action="store_true",
+                   help="tiny sizes, overriding --size and the suites' sizes: check the script "
+                   "works")
     args = p.parse_args()
     if args.rounds < 1:
         p.error("--rounds must be >= 1")
+    try:
+        args.mpiexec_flags = shlex.split(args.mpiexec_flags)
+    except ValueError as e:
+        p.error("--mpiexec-flags (or MPIEXEC_FLAGS) %r: %s" % (args.mpiexec_flags, e))
+    if args.timeout <= 0:
+        p.error("--timeout must be > 0")
     if not os.path.exists(os.path.join(args.bindir, "scalekit-seq")):
         p.error("no scalekit-seq in %s: build first (./scalekit build) or pass --bindir"
                 % args.bindir)
     if args.suite == "io" and not (os.path.isdir(args.dir) and os.access(args.dir, os.W_OK)):
         p.error("--dir %s is not a writable directory" % args.dir)
+    if args.suite == "io":
+        args.size_bytes = io_size(p, args)  # also with --smoke: a bad --size is an error
     suites = {"kernels": suite_kernels, "bandwidth": suite_bandwidth, "floor": suite_floor,
               "io": suite_io}
-    for name, suite in suites.items():
-        if args.suite == name or (args.suite == "all" and name != "io"):  # see "all" above
-            suite(args)
+    try:
+        for name, suite in suites.items():
+            if args.suite == name or (args.suite == "all" and name != "io"):  # see "all" above
+                suite(args)
+    except KeyboardInterrupt:  # the running child is stopped, scratch files removed
+        print("perf.py: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

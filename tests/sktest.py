@@ -17,7 +17,8 @@ import this module after putting its directory first on sys.path. It provides:
     is_num(): JSON type checks; crash_markers(): the CRASH_MARKERS in a text;
   - check_usage_error(): the usage-error contract (exit 2, one message line,
     no noise, no result, the --output file left alone), with
-    message_lines() and snapshot();
+    message_lines() and snapshot(); syntax_cases(): the bad command lines
+    every scalekit program refuses alike (test_cli.py, test_overhead.py);
   - the names MODELS, MPI_MODELS, KERNELS and the default TIMEOUT.
 
 Every child runs with a timeout (TIMEOUT seconds by default); a timeout is
@@ -442,3 +443,37 @@ def check_usage_error(s, r, what, model, program=None, hints=(), want=(), out=No
         s.check(snapshot(out) == before, "%s: existing --output file untouched" % what,
                 "%s changed" % out)
     return r
+
+
+def syntax_cases(opt, good, bad, flag):
+    """The command-line syntax every scalekit program shares (drivers/opt.c),
+    pinned with the same cases for the drivers and scalekit-overhead:
+    (label, argv, regexes the one message must match). opt takes a value
+    (good: two valid ones, bad: an invalid one); flag takes none. A repeated
+    value option is refused before its second value is checked; a repeated
+    flag is accepted (checked by the callers: it needs a run)."""
+    a, b = good
+    q = re.escape
+    twice = r"^%s given twice \('%s', then '%s'\); give it once$"
+    unknown = r"^unknown option '--frobnicate' \(see --help\)$"
+    needs = r"^option %s needs a value \(%s VALUE or %s=VALUE; see --help\)$" % (
+        q(opt), q(opt), q(opt))
+    return [
+        ("%s twice" % opt, [opt, a, opt, b], [twice % (q(opt), a, b)]),
+        ("%s twice, the second bad (= form)" % opt, [opt, a, opt + "=" + bad],
+         [twice % (q(opt), a, bad)]),
+        ("%s=1, a value on a flag" % flag, [flag + "=1"],
+         [r"^option %s takes no value; give it as %s alone$" % (q(flag), q(flag))]),
+        ("%s without a value, last" % opt, [opt], [needs]),
+        ("%s without a value, before %s" % (opt, flag), [opt, flag], [needs]),
+        ("unknown option, last, without a value", ["--frobnicate"], [unknown]),
+        ("unknown option=value", ["--frobnicate=1"], [unknown]),
+        ("unknown option before another option", ["--frobnicate", opt, a], [unknown]),
+        ("-%s, one dash" % opt[2:], ["-" + opt[2:], a],
+         [r"^unknown option '-%s'; did you mean %s\? \(see --help\)$" % (q(opt[2:]), q(opt))]),
+        ("%s, misspelt" % opt[:-1], [opt[:-1], a],
+         [r"^unknown option '%s'; did you mean %s\?" % (q(opt[:-1]), q(opt))]),
+        ("bare -- as the last argument", ["--"], [r"^unknown option '--' \(see --help\)$"]),
+        ("stray argument", ["stray"],
+         [r"^unexpected argument 'stray' \(options start with --; see --help\)$"]),
+    ]

@@ -11,7 +11,7 @@ the offending value, clipped so the reason always shows), no
 crash/sanitizer/abort noise, nothing result-like on stdout, no hang, and the
 --output file left alone (not created; a file that exists keeps its contents
 and modification time). The option syntax shared with scalekit-overhead is
-pinned by syntax_cases(), which test_overhead.py runs too; a repeated flag
+pinned by sktest.syntax_cases(), which test_overhead.py runs too; a repeated flag
 is accepted. --help, --version and --list must exit 0 with the expected
 content. Runs expected to take hours start with a warning that gives an
 estimate; short runs print none. Records appended to a file whose
@@ -123,40 +123,6 @@ STRICT_CASES = [
      [r"^--schedule 's+\.\.\.s+' is not one of"]),
     ("long stray argument", OK + ["z" * LONG], [r"^unexpected argument 'z+\.\.\.z+' \(options"]),
 ]
-
-
-def syntax_cases(opt, good, bad, flag):
-    """The command-line syntax every scalekit program shares (drivers/opt.c),
-    pinned with the same cases for the drivers and scalekit-overhead:
-    (label, argv, regexes the one message must match). opt takes a value
-    (good: two valid ones, bad: an invalid one); flag takes none. A repeated
-    value option is refused before its second value is checked; a repeated
-    flag is accepted (checked by the callers: it needs a run)."""
-    a, b = good
-    q = re.escape
-    twice = r"^%s given twice \('%s', then '%s'\); give it once$"
-    unknown = r"^unknown option '--frobnicate' \(see --help\)$"
-    needs = r"^option %s needs a value \(%s VALUE or %s=VALUE; see --help\)$" % (
-        q(opt), q(opt), q(opt))
-    return [
-        ("%s twice" % opt, [opt, a, opt, b], [twice % (q(opt), a, b)]),
-        ("%s twice, the second bad (= form)" % opt, [opt, a, opt + "=" + bad],
-         [twice % (q(opt), a, bad)]),
-        ("%s=1, a value on a flag" % flag, [flag + "=1"],
-         [r"^option %s takes no value; give it as %s alone$" % (q(flag), q(flag))]),
-        ("%s without a value, last" % opt, [opt], [needs]),
-        ("%s without a value, before %s" % (opt, flag), [opt, flag], [needs]),
-        ("unknown option, last, without a value", ["--frobnicate"], [unknown]),
-        ("unknown option=value", ["--frobnicate=1"], [unknown]),
-        ("unknown option before another option", ["--frobnicate", opt, a], [unknown]),
-        ("-%s, one dash" % opt[2:], ["-" + opt[2:], a],
-         [r"^unknown option '-%s'; did you mean %s\? \(see --help\)$" % (q(opt[2:]), q(opt))]),
-        ("%s, misspelt" % opt[:-1], [opt[:-1], a],
-         [r"^unknown option '%s'; did you mean %s\?" % (q(opt[:-1]), q(opt))]),
-        ("bare -- as the last argument", ["--"], [r"^unknown option '--' \(see --help\)$"]),
-        ("stray argument", ["stray"],
-         [r"^unexpected argument 'stray' \(options start with --; see --help\)$"]),
-    ]
 
 
 # Values of OMP_NUM_THREADS a threaded driver must refuse like a bad option.
@@ -409,9 +375,13 @@ def main():
     for n, (label, argv, want) in enumerate(STRICT_CASES):
         out = s.path("strict-%d.jsonl" % n)
         batch.add(label, ["--output", out] + argv, want=want, out=out)
-    for n, (label, argv, want) in enumerate(syntax_cases("--iters", ("2", "3"), "0", "--layout")):
+    for n, (label, argv, want) in enumerate(sktest.syntax_cases("--iters", ("2", "3"), "0",
+                                                                "--layout")):
         out = s.path("syntax-%d.jsonl" % n)
         batch.add(label, ["--output", out] + OK + argv, want=want, out=out)
+    out = s.path("unknown-first.jsonl")  # the cases above follow --output and OK
+    batch.add("unknown option as the first argument", ["--frobnicate"] + OK + ["--output", out],
+              want=[r"^unknown option '--frobnicate' \(see --help\)$"], out=out)
     after = [add_repeated_output(batch, s, args)]
     more, cleanup = add_output_paths(batch, s, args)
     after += more

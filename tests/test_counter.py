@@ -14,6 +14,7 @@ refused by scalekit-mpi and rank primitives by scalekit-hybrid with exit 2 on
 every rank.
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -65,7 +66,7 @@ def check_exact(s, args, label, model, argv, n, **kw):
 def check_refused(s, args, label, model, argv, hint, **kw):
     """A primitive that does not apply to the driver: a usage error naming
     hint, nothing written (sktest.check_usage_error)."""
-    out = s.path("refused.jsonl")
+    out = s.path("refused-%s.jsonl" % re.sub(r"\W+", "_", label))
     r = sktest.run_driver(args, model, argv + ["--output", out], **kw)
     sktest.check_usage_error(s, r, label, model, hints=(hint,), out=out)
 

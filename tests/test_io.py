@@ -42,7 +42,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sktest  # noqa: E402
-import test_cli  # noqa: E402  (its check_bad: the usage-error contract)
 
 STENCIL = ["--kernel", "stencil", "--size", "61x47", "--iters", "20", "--reps", "1",
            "--warmup", "0"]
@@ -164,7 +163,7 @@ def kill_during(s, args, label, model, argv, marker, np=None, threads=None):
 
 # ---- serial group ---------------------------------------------------------------------------
 
-def bad_options(s, args, t):
+def bad_options(s, args, driver):
     d = s.path("a")
     os.makedirs(d)
     afile = os.path.join(d, "x.h5")
@@ -205,15 +204,17 @@ def bad_options(s, args, t):
         ("--image naming a directory", MANDEL + ["--image", d], ("--image", "directory")),
         ("--io-dir missing", IOBENCH + ["--io-dir", "/nonexistent/dir"], ("--io-dir",)),
     ]
-    if args.driver == "seq":
+    if driver == "seq":
         cases.append(("--async-checkpoint under seq",
                       STENCIL + ["--checkpoint-every", "5", "--checkpoint-dir", d,
                                  "--async-checkpoint"], ("--async-checkpoint", "omp")))
     for n, (label, argv, hints) in enumerate(cases):
         out = s.path("a-%d.jsonl" % n)
-        test_cli.check_bad(s, args, "(a) " + label, ["--output", out] + argv, hints, out)
+        r = sktest.run_driver(args, driver, ["--output", out] + argv, threads=2)
+        sktest.check_usage_error(s, r, "(a) %s: %s" % (driver, label), driver, hints=hints,
+                                 out=out)
     s.check(not os.path.exists(afile) and not os.listdir(d),
-            "(a) %s: no HDF5 file written by refused runs" % args.driver, repr(os.listdir(d)))
+            "(a) %s: no HDF5 file written by refused runs" % driver, repr(os.listdir(d)))
 
 
 def image_serial(s, args, t):
@@ -436,8 +437,7 @@ def async_serial(s, args, t, keep):
 
 def serial_group(s, args, t):
     for driver in ("seq", "omp"):
-        args.driver, args.np = driver, None
-        bad_options(s, args, t)
+        bad_options(s, args, driver)
     image_serial(s, args, t)
     keep = checkpoints_serial(s, args, t)
     kill_serial(s, args, t, keep)
@@ -565,10 +565,10 @@ def async_mpi(s, args, t):
     for it in (5, 10, 15, 20):
         t.same("(m) hybrid async vs sync checkpoint %d" % it, ckpt(sync, it), ckpt(asyn, it),
                "/u")
-    args.driver, args.np = "mpi", 2
-    test_cli.check_bad(s, args, "(m) --async-checkpoint under mpi",
-                       base + ["--checkpoint-dir", sync, "--async-checkpoint"],
-                       ("--async-checkpoint",), None)
+    r = sktest.run_driver(args, "mpi", base + ["--checkpoint-dir", sync, "--async-checkpoint"],
+                          np=2, threads=2)
+    sktest.check_usage_error(s, r, "(m) mpi: --async-checkpoint under mpi", "mpi",
+                             hints=("--async-checkpoint",))
 
 
 def mpi_group(s, args, t):

@@ -14,6 +14,7 @@ in under 25% of T x L (a lower bound of any sequential run) and verify; 3
 ranks and hybrid 2x4 verify; scalekit-hybrid refuses --mode cooperative.
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -52,7 +53,7 @@ def check_faster(s, label, t, reference, what):
 def check_refused(s, args, label, model, **kw):
     """--mode cooperative under a threaded driver: a usage error, nothing
     written (sktest.check_usage_error)."""
-    out = s.path("refused.jsonl")
+    out = s.path("refused-%s.jsonl" % re.sub(r"\W+", "_", label))
     r = sktest.run_driver(args, model, ["--kernel", "latency", "--mode", "cooperative",
                                         "--output", out], **kw)
     sktest.check_usage_error(s, r, "%s: --mode cooperative" % label, model,

@@ -9,7 +9,7 @@ write one record whose per-operation times and headline figure (seconds,
 latency or bandwidth) are positive and finite, with quartiles in order and
 inner repetitions >= 1. Usage errors (a bench that needs ranks without
 mpirun, bad values, repeated options, an unwritable --output, and the option
-syntax the drivers share, test_cli.syntax_cases) exit 2 with one line and
+syntax the drivers share, sktest.syntax_cases) exit 2 with one line and
 write nothing; a repeated flag is accepted; a corrupted message (test hook) exits 3;
 --noop, --help, --list and --version exit 0. With --measured, the demo's
 table script must print the probes' rows from these records and turn launch
@@ -22,7 +22,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sktest  # noqa: E402
-import test_cli  # noqa: E402  (syntax_cases: the option syntax all programs share)
 
 SHORT = ["--reps", "3", "--min-ms", "0.2"]
 STARTUP = {"empty-call", "pthread-create-join", "omp-parallel-region", "fork-wait",
@@ -93,10 +92,11 @@ def check_refused(s, label, r, hint, out, np, want=()):
 
 
 def check_syntax(s, args):
-    """The option syntax shared with the drivers (test_cli.syntax_cases),
+    """The option syntax shared with the drivers (sktest.syntax_cases),
     refused in one process; a repeated flag is accepted."""
-    for label, argv, want in test_cli.syntax_cases("--reps", ("3", "4"), "1", "--noop"):
-        out = s.path("syntax.jsonl")
+    for n, (label, argv, want) in enumerate(sktest.syntax_cases("--reps", ("3", "4"), "1",
+                                                                "--noop")):
+        out = s.path("syntax-%d.jsonl" % n)
         r = run(args, ["--output", out] + argv)
         check_refused(s, label, r, "", out, None, want)
     r = run(args, ["--noop", "--noop"])
@@ -171,8 +171,8 @@ def main():
         ("--output in a missing directory", ["--output", "/nonexistent/dir/x.jsonl"], 2,
          "--output"),
     ]
-    for label, argv, np, hint in refusals:
-        out = s.path("refused.jsonl")
+    for n, (label, argv, np, hint) in enumerate(refusals):
+        out = s.path("refused-%d.jsonl" % n)
         r = run(args, argv + ["--output", out] if "--output" not in argv else argv, np=np)
         check_refused(s, label, r, hint, None if "--output" in argv else out, np)
     check_syntax(s, args)
