@@ -102,8 +102,9 @@ class Variant:
 def spawn(argv, env=None, timeout=600):
     """Run argv (environment: ours plus env) in a session of its own and
     return (exit status, stdout, stderr). On timeout, or when perf.py is
-    interrupted (Ctrl-C reaches only perf.py: the child has its own session),
-    stop() ends the child and all its process group; a timeout then exits."""
+    interrupted (Ctrl-C reaches only perf.py: the child has its own session;
+    SIGTERM and SIGHUP to perf.py end it as Ctrl-C does, see main()), stop()
+    ends the child and all it started; a timeout then exits."""
     full = dict(os.environ)
     full.update(env or {})
     if os.geteuid() == 0:  # Open MPI refuses root unless told
@@ -126,19 +127,39 @@ def spawn(argv, env=None, timeout=600):
     return proc.returncode, out, err
 
 
+def session_members(sid):
+    """PIDs of the live processes of session sid (from /proc; empty where
+    there is none): the ones spawn() started, however they were re-parented
+    or regrouped (Open MPI puts each rank in a process group of its own)."""
+    pids = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            pids.append(int(entry))
+    return pids
+
+
 def stop(proc, grace=5):
-    """End proc and its process group: SIGTERM to proc (mpirun passes it on to
-    its ranks and cleans up), up to grace seconds to exit, then SIGKILL to the
-    whole group, which ends ranks or a reference code's children that outlived
-    it (the group's id stays reserved while any member lives)."""
+    """End proc and everything it started: SIGTERM to proc (mpirun passes it
+    on to its ranks and cleans up), up to grace seconds to exit, then SIGKILL
+    to every process left in its session (spawn() made proc a session leader;
+    the session id stays reserved while any member lives), ranks and a
+    reference code's children included."""
     with contextlib.suppress(OSError):
         proc.terminate()
     end = time.monotonic() + grace
     while proc.poll() is None and time.monotonic() < end:  # reading its output meanwhile
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.communicate(timeout=0.2)
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    for pid in [proc.pid] + session_members(proc.pid):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
     proc.wait()
     proc.stdout.close()  # not read to the end: a survivor outside the group may hold it
     proc.stderr.close()
@@ -517,7 +538,15 @@ def io_rounds(args, work):
           "a VM the host may still cache the disk")
 
 
+def exit_on_signal(signum, frame):
+    """SIGTERM/SIGHUP: exit as after Ctrl-C, through spawn()'s stop() and the
+    suites' cleanup, rather than die and leave a run and its files behind."""
+    sys.exit(128 + signum)
+
+
 def main():
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, exit_on_signal)
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.split("\n")[2:]))

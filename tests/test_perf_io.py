@@ -12,12 +12,15 @@ missing --dir exit 2 before any round. With fake drivers and a fake mpiexec
 (scripts written here), what the real ones never do: a record that says
 verified false with exit 0, no record with exit 0 (both exit 1 with a
 message, no traceback), and a hung MPI run whose "rank" ignores SIGTERM
-(--timeout: exit 1, the rank killed, its scratch file removed); the fake
-mpiexec also shows MPIEXEC_FLAGS reaching the launcher's command line.
+(--timeout: exit 1, the rank killed, its scratch file removed; and SIGTERM
+to perf.py during such a run: exit 143, the same cleanup); the fake mpiexec
+also shows MPIEXEC_FLAGS reaching the launcher's command line.
 """
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
 import time
 
@@ -51,8 +54,9 @@ if mode != "norecord":
 
 # A fake mpiexec: logs its argv (one JSON line to FAKE_LOG), then runs the
 # program (from the first scalekit-* argument) or, with FAKE_MODE=hang, starts
-# a "rank" that ignores SIGTERM, leaves a scratch file in --io-dir, writes its
-# pid to FAKE_PID and sleeps; the launcher sleeps too.
+# a "rank" that ignores SIGTERM, in a process group of its own as Open MPI's
+# ranks are, leaves a scratch file in --io-dir, writes its pid to FAKE_PID
+# and sleeps; the launcher sleeps too.
 FAKE_MPIEXEC = r'''
 import json, os, signal, subprocess, sys, time
 a = sys.argv[1:]
@@ -67,7 +71,7 @@ rank = subprocess.Popen([sys.executable, "-c",
     "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
     "open(os.path.join(sys.argv[1], 'rank.h5'), 'w').close()\n"
     "open(sys.argv[2], 'w').write(str(os.getpid()))\n"
-    "time.sleep(600)\n", opt["--io-dir"], os.environ["FAKE_PID"]])
+    "time.sleep(600)\n", opt["--io-dir"], os.environ["FAKE_PID"]], preexec_fn=os.setpgrp)
 time.sleep(600)
 '''
 
@@ -168,11 +172,18 @@ def fake_drivers(s, args):
     check_clean(s, "a hung MPI run", r, d, 1, r"^perf\.py: no result after 2 s, stopped: ")
     s.check(r.seconds < 30, "a hung MPI run: stopped within 30 s",
             "%.1f s" % (time.monotonic() - start))
+    check_rank_killed(s, "a hung MPI run", pidfile)
+    check_sigterm(s, args, fake, mpiexec, dict(env, FAKE_MODE="hang"), pidfile)
+
+
+def check_rank_killed(s, what, pidfile):
+    """The fake rank whose pid is in pidfile is dead (or a zombie) within 5 s."""
     try:
         with open(pidfile) as f:
             pid = int(f.read())
+        os.remove(pidfile)
     except (OSError, ValueError) as e:
-        s.check(False, "the hung run's rank started", str(e))
+        s.check(False, "%s: the rank started" % what, str(e))
         return
     for _ in range(50):  # it is dead once gone or a zombie nobody reaped yet
         try:
@@ -183,10 +194,36 @@ def fake_drivers(s, args):
         if not alive:
             break
         time.sleep(0.1)
-    s.check(not alive, "a hung MPI run: its rank (ignoring SIGTERM) is killed too",
+    s.check(not alive, "%s: its rank (ignoring SIGTERM, in its own group) is killed too" % what,
             "pid %d still runs" % pid)
     if alive:
-        os.kill(pid, 9)
+        os.kill(pid, signal.SIGKILL)
+
+
+def check_sigterm(s, args, fake, mpiexec, env, pidfile):
+    """SIGTERM to perf.py while a run hangs (as `timeout` or `kill` sends it):
+    exit 143, the run's rank killed, --dir left empty, no traceback."""
+    d = s.path("fake-sigterm")
+    os.mkdir(d)
+    cmd = [sys.executable, args.perf, "io", "--rounds", "1", "--smoke", "--bindir", fake,
+           "--mpiexec", mpiexec, "--dir", d, "--timeout", "60"]
+    proc = subprocess.Popen(cmd, env=sktest.child_env(extra=env), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    for _ in range(300):  # the rank writes its pid once the hung run is under way
+        if os.path.exists(pidfile) and os.path.getsize(pidfile) > 0:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+    detail = "exit %s\n%s%s" % (proc.returncode, out[-1000:], err[-1000:])
+    s.check(proc.returncode == 128 + signal.SIGTERM, "SIGTERM to perf.py: exit 143", detail)
+    s.check("Traceback" not in err, "SIGTERM to perf.py: no traceback", detail)
+    s.check(not os.listdir(d), "SIGTERM to perf.py: --dir left empty", str(os.listdir(d)))
+    check_rank_killed(s, "SIGTERM to perf.py", pidfile)
 
 
 def main():
