@@ -382,8 +382,9 @@ static int cli_check_derived(const cli_options *o, const kernel_params *p, const
                              char *err, size_t errlen)
 {
     char why[512];
-    if (kernel_params_check(o->kern, p, why, sizeof why) == 0) return 0;
-    return msg_error(err, errlen, "%s (%s)", why, from);
+    size_t room = strlen(from) + 4 < errlen ? errlen - strlen(from) - 3 : 1;
+    if (kernel_params_check(o->kern, p, why, room < sizeof why ? room : sizeof why) == 0) return 0;
+    return msg_error(err, errlen, "%s (%s)", why, from); /* why is cut first, never `from` */
 }
 
 /* --weak-size P: replace the size by the kernel's weak-scaling size for P

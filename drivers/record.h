@@ -14,7 +14,7 @@
 #include "layout.h"
 #include "run.h"
 
-enum { RECORD_HOST_LEN = 65 }; /* HOST_NAME_MAX (64) + its NUL: names are never clipped */
+enum { RECORD_HOST_LEN = 65 }; /* Linux's HOST_NAME_MAX (64) + its NUL: never clipped there */
 
 /* Where and how the run happened. Filled collectively by record_gather(). */
 typedef struct record_context {

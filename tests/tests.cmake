@@ -14,7 +14,7 @@ add_test(NAME unit.kernels COMMAND test_kernels)
 # same bits), so test_kernels is built again for x86-64-v3 (AVX2; where this
 # machine has AVX2) and the x86-64 baseline (SSE2). Not in sanitizer builds.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT SCALEKIT_SANITIZE AND NOT SCALEKIT_TSAN
-   AND NOT SCALEKIT_ARCH MATCHES "^x86-64$")
+   AND NOT SCALEKIT_ARCH MATCHES "^(x86-64|generic)$")
   set(portable x86-64)
   if(SCALEKIT_ARCH STREQUAL "native" AND "SK_NEED_AVX2" IN_LIST SCALEKIT_ARCH_NEEDS)
     list(APPEND portable x86-64-v3)
@@ -24,11 +24,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT SCALEKIT_SANITIZE AND N
     check_c_compiler_flag("-march=${arch}" SCALEKIT_HAVE_PORTABLE_${id})
     if(SCALEKIT_HAVE_PORTABLE_${id})
       # The later -march overrides the build's own (gcc and clang take the last).
-      add_library(scalekit_kernels_${id} STATIC EXCLUDE_FROM_ALL ${kernel_sources})
-      target_include_directories(scalekit_kernels_${id} PUBLIC kernels)
-      target_compile_options(scalekit_kernels_${id} PRIVATE ${SCALEKIT_WARNINGS}
-                             -march=${arch} -mtune=generic)
-      target_link_libraries(scalekit_kernels_${id} PUBLIC m)
+      scalekit_kernel_library(scalekit_kernels_${id} -march=${arch} -mtune=generic)
       add_executable(test_kernels_${id} tests/test_kernels.c)
       target_link_libraries(test_kernels_${id} PRIVATE scalekit_kernels_${id})
       target_compile_options(test_kernels_${id} PRIVATE ${SCALEKIT_WARNINGS} -march=${arch}
