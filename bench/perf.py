@@ -169,7 +169,7 @@ def run(argv, env, timeout=600):
     """spawn() argv; its stdout, or exit 1 with its output if it fails."""
     rc, out, err = spawn(argv, env, timeout)
     if rc != 0:
-        sys.exit("perf.py: failed (exit %d): %s\n%s%s" % (rc, " ".join(argv), out[-2000:],
+        sys.exit("perf.py: failed (exit %d): %s\n%s%s" % (rc, shlex.join(argv), out[-2000:],
                                                           err[-2000:]))
     return out
 
@@ -191,7 +191,7 @@ def measure(v, tmp):
     x = v.value(text, rec)
     if x is None or (isinstance(x, tuple) and None in x):
         sys.exit("perf.py: cannot read a figure from the output of %s:\n%s"
-                 % (" ".join(argv), text[-2000:]))
+                 % (shlex.join(argv), text[-2000:]))
     return x
 
 
