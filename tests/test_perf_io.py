@@ -174,6 +174,29 @@ def fake_drivers(s, args):
             "%.1f s" % (time.monotonic() - start))
     check_rank_killed(s, "a hung MPI run", pidfile)
     check_sigterm(s, args, fake, mpiexec, dict(env, FAKE_MODE="hang"), pidfile)
+    left = kill_leftovers(s.tmp)
+    s.check(not left, "no fake launcher or rank left running", "killed: %s" % left)
+
+
+def kill_leftovers(root):
+    """SIGKILL every process whose command line mentions root (this suite's
+    directory, where the fakes live and write); returns their command lines."""
+    left = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if root in cmd:
+            left.append(cmd.strip())
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+    return left
 
 
 def check_rank_killed(s, what, pidfile):
