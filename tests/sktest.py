@@ -11,8 +11,9 @@ import this module after putting its directory first on sys.path. It provides:
     environment;
   - run()/run_driver(): run with a timeout that kills the whole process group,
     giving a Result (describe() for failure messages, shortened by tail());
-    run_until(): run until a stderr line matches, then stop it; descendants():
-    the processes below a pid;
+    run_until(): run until a stderr line matches, then stop it; interrupt():
+    signal a running child and collect its output; descendants(): the
+    processes below a pid;
   - read_jsonl()/one_record(): the records of a --output file; is_int()/
     is_num(): JSON type checks; crash_markers(): the CRASH_MARKERS in a text;
   - check_usage_error(): the usage-error contract (exit 2, one message line,
@@ -239,6 +240,18 @@ def run(cmd, env=None, timeout=TIMEOUT, cwd=None):
         out, err = proc.communicate()
     return Result(cmd, proc.returncode, out or "", err or "", timed_out,
                   time.monotonic() - start)
+
+
+def interrupt(proc, sig, timeout=30):
+    """Send sig to proc (started with start_new_session=True) and return its
+    communicate() output; SIGKILL its process group if it is still there
+    after timeout seconds."""
+    proc.send_signal(sig)
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        return proc.communicate()
 
 
 def descendants(pid):

@@ -236,12 +236,7 @@ def check_sigterm(s, args, fake, mpiexec, env, pidfile):
         if os.path.exists(pidfile) and os.path.getsize(pidfile) > 0:
             break
         time.sleep(0.1)
-    proc.send_signal(signal.SIGTERM)
-    try:
-        out, err = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
+    out, err = sktest.interrupt(proc, signal.SIGTERM)
     detail = "exit %s\n%s%s" % (proc.returncode, out[-1000:], err[-1000:])
     s.check(proc.returncode == 128 + signal.SIGTERM, "SIGTERM to perf.py: exit 143", detail)
     s.check("Traceback" not in err, "SIGTERM to perf.py: no traceback", detail)

@@ -85,12 +85,7 @@ def interrupt_and_resume(s, args, env, root, wrapper):
     time.sleep(0.3)
     hung = int(open(mark).read()) if os.path.exists(mark) else None
     s.check(hung is not None, "the second point started (test mpiexec hangs on -np 2)")
-    proc.send_signal(signal.SIGINT)
-    try:
-        out, _ = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
+    out, _ = sktest.interrupt(proc, signal.SIGINT)
     s.check(proc.returncode == 130 and "interrupted" in out,
             "SIGINT: exit 130 and says how to resume", out)
     time.sleep(0.5)
