@@ -161,7 +161,7 @@ def stop(proc, grace=5):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     proc.wait()
-    proc.stdout.close()  # not read to the end: a survivor outside the group may hold it
+    proc.stdout.close()  # not read to the end: a survivor outside the session may hold it
     proc.stderr.close()
 
 

@@ -1,6 +1,7 @@
 /*
- * hook.c - the test hooks (see hook.h). Invariant: only this file reads a
- * hook's environment variable, so a value means the same to every caller.
+ * hook.c - the result-damaging test hook (see hook.h). Invariant: only this
+ * file reads SCALEKIT_TEST_CORRUPT_RESULT, so a value means the same to
+ * every caller.
  */
 #include "hook.h"
 

@@ -24,11 +24,11 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT SCALEKIT_SANITIZE AND N
     check_c_compiler_flag("-march=${arch}" SCALEKIT_HAVE_PORTABLE_${id})
     if(SCALEKIT_HAVE_PORTABLE_${id})
       # The later -march overrides the build's own (gcc and clang take the last).
-      scalekit_kernel_library(scalekit_kernels_${id} -march=${arch} -mtune=generic)
+      set(isa -march=${arch} -mtune=generic)
+      scalekit_kernel_library(scalekit_kernels_${id} ${isa})
       add_executable(test_kernels_${id} tests/test_kernels.c)
       target_link_libraries(test_kernels_${id} PRIVATE scalekit_kernels_${id})
-      target_compile_options(test_kernels_${id} PRIVATE ${SCALEKIT_WARNINGS} -march=${arch}
-                             -mtune=generic)
+      target_compile_options(test_kernels_${id} PRIVATE ${SCALEKIT_WARNINGS} ${isa})
       add_test(NAME unit.kernels.${arch} COMMAND test_kernels_${id})
       set_tests_properties(unit.kernels.${arch} PROPERTIES LABELS unit TIMEOUT 300)
     endif()
@@ -131,7 +131,8 @@ set_tests_properties(bench.smoke PROPERTIES LABELS "mpi;bench" TIMEOUT 300 PROCE
 # per run, one round, in fresh directories left empty: a good run; a run that
 # does not verify, a bad --size, a missing --dir, and (fake drivers and
 # mpiexec) a record saying verified false, no record, a hung run whose rank
-# ignores SIGTERM, MPIEXEC_FLAGS.
+# ignores SIGTERM (stopped by --timeout, and by SIGTERM to perf.py),
+# MPIEXEC_FLAGS, and no fake left running.
 add_test(NAME bench.io
          COMMAND ${Python3_EXECUTABLE} ${SCALEKIT_PY_DIR}/test_perf_io.py ${SCALEKIT_TEST_ARGS}
                  --perf ${CMAKE_SOURCE_DIR}/bench/perf.py)
